@@ -1,0 +1,67 @@
+import type { Reply } from '../../command/reply.ts';
+
+// Slack limits (api.slack.com/reference/block-kit/blocks): header text 150,
+// section text 3000, context element text 3000, 50 blocks per message.
+export const SLACK_LIMITS = { header: 150, section: 3000, blocks: 50 } as const;
+
+/**
+ * Escape Slack's control characters so user or model text can never form
+ * `<!channel>`, `<!here>`, `<@U…>` or `<!subteam^…>` mentions (api.slack.com/
+ * reference/surfaces/formatting#escaping).
+ */
+export function escapeSlack(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
+/** `**bold**` → Slack's `*bold*`, after escaping. */
+function mrkdwn(text: string): string {
+  return escapeSlack(text).replace(/\*\*([^*]+)\*\*/g, '*$1*');
+}
+
+function cut(text: string, limit: number): string {
+  return text.length <= limit ? text : `${text.slice(0, limit - 1)}…`;
+}
+
+type Block =
+  | { type: 'header'; text: { type: 'plain_text'; text: string } }
+  | { type: 'section'; text: { type: 'mrkdwn'; text: string } }
+  | { type: 'context'; elements: { type: 'mrkdwn'; text: string }[] };
+
+export interface SlackMessage {
+  /** Fallback text for notifications and clients without blocks. */
+  text: string;
+  blocks: Block[];
+  response_type: 'ephemeral' | 'in_channel';
+}
+
+const section = (text: string): Block => ({
+  type: 'section',
+  text: { type: 'mrkdwn', text: cut(text, SLACK_LIMITS.section) },
+});
+
+/** A Reply as a Slack message with Block Kit blocks. */
+export function toSlack(reply: Reply): SlackMessage {
+  const blocks: Block[] = [];
+  if (reply.title) {
+    blocks.push({
+      type: 'header',
+      text: { type: 'plain_text', text: cut(reply.title, SLACK_LIMITS.header) },
+    });
+  }
+  if (reply.text) blocks.push(section(mrkdwn(reply.text)));
+  for (const field of reply.fields ?? []) {
+    blocks.push(section(`*${escapeSlack(field.name)}*\n${mrkdwn(field.value)}`));
+  }
+  if (reply.code) blocks.push(section(`\`\`\`${escapeSlack(reply.code)}\`\`\``));
+  if (reply.footer)
+    blocks.push({
+      type: 'context',
+      elements: [{ type: 'mrkdwn', text: cut(mrkdwn(reply.footer), SLACK_LIMITS.section) }],
+    });
+  const fallback = [reply.title, reply.text].filter(Boolean).join(' — ');
+  return {
+    text: cut(escapeSlack(fallback.replace(/\*\*/g, '')), SLACK_LIMITS.section),
+    blocks: blocks.slice(0, SLACK_LIMITS.blocks),
+    response_type: reply.ephemeral ? 'ephemeral' : 'in_channel',
+  };
+}

@@ -1,0 +1,532 @@
+import { UserError } from '../errors.ts';
+import type { KvCacheType } from './catalog/quants.ts';
+import type { Catalog, HardwareSpec, ModelFile, ModelSpec } from './catalog/types.ts';
+import { type CostEstimate, costEstimate, type Usage } from './cost.ts';
+import {
+  GB,
+  GIB,
+  kvCacheBytes,
+  layersFit,
+  type MemoryLimit,
+  OS_RESERVE_GIB,
+  routedExpertParamsB,
+  runtimeOverheadBytes,
+  usableBytes,
+  weightsBytes,
+} from './memory.ts';
+import { type HardwareChoice, MAX_DEVICE_COUNT, resolveHardware, resolveModel, resolveQuant } from './resolve.ts';
+import { decodeTokensPerSecond, type SpeedModel } from './speed-model.ts';
+
+export type Verdict = 'fits' | 'tight' | 'raise-limit' | 'offload' | 'no-fit';
+
+/** Headroom under this share of usable memory makes a fit "tight". */
+export const TIGHT_HEADROOM_FRACTION = 0.1;
+
+/**
+ * System RAM read speed for offloaded weights, GB/s: dual-channel DDR5 gives
+ * ≈ 50–80 GB/s effective (REFERENCE.md); the middle is the estimate.
+ */
+export const SYSTEM_RAM_GBPS = { low: 50, mid: 65, high: 80 } as const;
+
+/** Beyond this context, llama.cpp decode measured 1.5–2.5× slower than bytes alone explain. */
+export const LONG_CONTEXT_TOKENS = 32_768;
+
+export const DEFAULT_CONTEXT_TOKENS = 8192;
+
+export interface FitConfig {
+  model: ModelSpec;
+  file: ModelFile;
+  device: HardwareSpec;
+  count: number;
+  memoryGB: number;
+  contextTokens: number;
+  parallel: number;
+  /** Host system RAM, GB (for offloading). */
+  ramGB: number;
+}
+
+export interface Offload {
+  /** `experts`: MoE expert tensors of the first N layers in RAM (`--n-cpu-moe N`); `layers`: `-ngl` below all. */
+  kind: 'experts' | 'layers';
+  cpuMoeLayers: number;
+  gpuLayers: number;
+  ramNeededGB: number;
+}
+
+export interface MemoryReport {
+  weightsGB: number;
+  kvCacheGB: number;
+  overheadGB: number;
+  requiredGB: number;
+  /** Usable memory of all devices under the limit the verdict used, GB. */
+  availableGB: number;
+  headroomGB: number;
+  kvType: KvCacheType;
+  limit: MemoryLimit;
+  /** Apple: usable under macOS's default GPU limit, GB. */
+  defaultAvailableGB?: number;
+  /** Apple: usable after raising iogpu.wired_limit_mb, GB. */
+  raisedAvailableGB?: number;
+  /** Of the required memory, what sits on the GPUs (offload leaves the rest in RAM), GB. */
+  onDevicesGB: number;
+}
+
+export interface SpeedReport {
+  decodeTokensPerSec: number;
+  low: number;
+  high: number;
+  /** Decode speed with the KV cache filled to the asked context (still optimistic past 32K). */
+  atContextTokensPerSec: number;
+  /** What bounds the estimate: the device's memory, or system RAM for offloaded weights. */
+  bound: 'device-memory' | 'system-ram';
+  longContextWarning: boolean;
+}
+
+export interface Evaluation {
+  verdict: Verdict;
+  memory: MemoryReport;
+  offload?: Offload;
+  speed: SpeedReport;
+  cost: CostEstimate;
+}
+
+export interface EngineContext {
+  speedModel: SpeedModel;
+  electricityUsdPerKwh: number;
+}
+
+interface Placement {
+  kvType: KvCacheType;
+  limit: MemoryLimit;
+  offload?: Offload;
+}
+
+const KV_TYPES: readonly KvCacheType[] = ['f16', 'q8_0', 'q4_0'];
+
+function isDiscrete(device: HardwareSpec): boolean {
+  return device.kind !== 'apple' && device.kind !== 'cpu' && !device.unified;
+}
+
+/** Bytes each device offers after runtime overhead. */
+function capacity(config: FitConfig, limit: MemoryLimit): number {
+  return usableBytes(config.device, config.memoryGB, limit) - runtimeOverheadBytes(config.device);
+}
+
+function kvBytes(config: FitConfig, kvType: KvCacheType, contextTokens = config.contextTokens): number {
+  return kvCacheBytes(config.model, contextTokens, config.parallel, kvType, config.file.runtime);
+}
+
+/** Whether the weights not offloaded plus the KV cache fit the devices in whole layers. */
+function deviceFits(config: FitConfig, p: Placement, contextTokens = config.contextTokens): boolean {
+  const layers = config.model.layers;
+  const weights = weightsBytes(config.file);
+  const kv = kvBytes(config, p.kvType, contextTokens);
+  const cap = capacity(config, p.limit);
+  if (p.offload?.kind === 'layers') {
+    return layersFit(cap, config.count, p.offload.gpuLayers, (weights + kv) / layers);
+  }
+  return layersFit(cap, config.count, layers, (weights - offloadedBytes(config, p.offload) + kv) / layers);
+}
+
+function expertBytesPerMoeLayer(config: FitConfig): number {
+  const experts = config.model.experts;
+  if (!experts) return 0;
+  const share = routedExpertParamsB(config.model) / config.model.totalParamsB;
+  return (weightsBytes(config.file) * share) / experts.moeLayers;
+}
+
+function offloadedBytes(config: FitConfig, offload: Offload | undefined): number {
+  if (!offload) return 0;
+  if (offload.kind === 'experts') return offload.cpuMoeLayers * expertBytesPerMoeLayer(config);
+  return ((config.model.layers - offload.gpuLayers) * weightsBytes(config.file)) / config.model.layers;
+}
+
+function ramFits(config: FitConfig, offload: Offload): boolean {
+  return offload.ramNeededGB * GB <= (config.ramGB - OS_RESERVE_GIB) * GIB;
+}
+
+function expertOffload(config: FitConfig, cpuMoeLayers: number): Offload {
+  return {
+    kind: 'experts',
+    cpuMoeLayers,
+    gpuLayers: config.model.layers,
+    ramNeededGB: (cpuMoeLayers * expertBytesPerMoeLayer(config)) / GB,
+  };
+}
+
+function layerOffload(config: FitConfig, gpuLayers: number): Offload {
+  return {
+    kind: 'layers',
+    cpuMoeLayers: 0,
+    gpuLayers,
+    ramNeededGB: ((config.model.layers - gpuLayers) * weightsBytes(config.file)) / config.model.layers / GB,
+  };
+}
+
+/** The least offload that makes the rest fit on the GPUs, or undefined. */
+function findOffload(config: FitConfig): Offload | undefined {
+  if (!isDiscrete(config.device) || config.file.runtime === 'vllm') return undefined;
+  const base: Placement = { kvType: 'f16', limit: 'default' };
+  const moeLayers = config.model.experts?.moeLayers ?? 0;
+  for (let n = 1; n <= moeLayers; n++) {
+    const offload = expertOffload(config, n);
+    if (deviceFits(config, { ...base, offload })) return ramFits(config, offload) ? offload : undefined;
+  }
+  for (let gpuLayers = config.model.layers - 1; gpuLayers >= 0; gpuLayers--) {
+    const offload = layerOffload(config, gpuLayers);
+    if (deviceFits(config, { ...base, offload })) return ramFits(config, offload) ? offload : undefined;
+  }
+  return undefined;
+}
+
+function choosePlacement(config: FitConfig): Placement | undefined {
+  const limits: MemoryLimit[] = config.device.kind === 'apple' ? ['default', 'raised'] : ['default'];
+  for (const limit of limits) {
+    for (const kvType of KV_TYPES) {
+      if (deviceFits(config, { kvType, limit })) return { kvType, limit };
+    }
+  }
+  const offload = findOffload(config);
+  return offload ? { kvType: 'f16', limit: 'default', offload } : undefined;
+}
+
+/** Bytes read per decoded token: active weights plus the KV cache filled to `contextTokens`. */
+function readBytesPerToken(config: FitConfig, kvType: KvCacheType, contextTokens: number): number {
+  const m = config.model;
+  const embeddingB = m.vocab && m.hiddenSize ? (m.vocab * m.hiddenSize) / 1e9 : 0;
+  const activeShare = (m.readParamsB ?? m.activeParamsB - embeddingB) / m.totalParamsB;
+  const weightsRead =
+    config.file.readGBPerToken !== undefined
+      ? config.file.readGBPerToken * GB
+      : weightsBytes(config.file) * activeShare;
+  return weightsRead + kvCacheBytes(m, contextTokens, 1, kvType, config.file.runtime);
+}
+
+/** Of the bytes read per token, those in system RAM (offloaded experts or layers). */
+function cpuReadBytes(config: FitConfig, offload: Offload | undefined, totalRead: number): number {
+  if (offload?.kind === 'experts' && config.model.experts) {
+    const e = config.model.experts;
+    return offload.cpuMoeLayers * expertBytesPerMoeLayer(config) * (e.perToken / e.routed);
+  }
+  if (offload?.kind === 'layers') {
+    return (totalRead * (config.model.layers - offload.gpuLayers)) / config.model.layers;
+  }
+  return 0;
+}
+
+/** Seconds per token at a system-RAM speed, with the device part scaled by `bandFactor`. */
+function secondsPerToken(
+  config: FitConfig,
+  placement: Placement,
+  ctx: EngineContext,
+  contextTokens: number,
+): (ramGBps: number, bandFactor: number) => number {
+  const total = readBytesPerToken(config, placement.kvType, contextTokens);
+  const cpuRead = cpuReadBytes(config, placement.offload, total);
+  const deviceTps = decodeTokensPerSecond(ctx.speedModel, {
+    bytesPerTokenGB: (total - cpuRead) / GB,
+    bandwidthGBps: config.device.bandwidthGBps,
+    layers: config.model.layers,
+    deviceCount: config.count,
+    deviceKey: config.device.id,
+  });
+  return (ramGBps, bandFactor) => 1 / (deviceTps * bandFactor) + cpuRead / GB / ramGBps;
+}
+
+/**
+ * Single-stream decode. The headline is at a short context, as calibrated; the
+ * band spreads it by the leave-one-out errors (and system RAM at 50–80 GB/s when
+ * weights are offloaded). `atContextTokensPerSec` adds the KV cache reads at the
+ * asked context, which still understates long contexts: hence the warning.
+ */
+function speedOf(config: FitConfig, placement: Placement, ctx: EngineContext): SpeedReport {
+  const short = secondsPerToken(config, placement, ctx, 0);
+  const band = ctx.speedModel.band;
+  const mid = 1 / short(SYSTEM_RAM_GBPS.mid, 1);
+  return {
+    decodeTokensPerSec: mid,
+    low: Math.min(1 / short(SYSTEM_RAM_GBPS.low, band.low), mid),
+    high: Math.max(1 / short(SYSTEM_RAM_GBPS.high, band.high), mid),
+    atContextTokensPerSec: 1 / secondsPerToken(config, placement, ctx, config.contextTokens)(SYSTEM_RAM_GBPS.mid, 1),
+    bound: placement.offload ? 'system-ram' : 'device-memory',
+    longContextWarning: config.contextTokens > LONG_CONTEXT_TOKENS,
+  };
+}
+
+function memoryReport(config: FitConfig, placement: Placement): MemoryReport {
+  const weights = weightsBytes(config.file);
+  const kv = kvBytes(config, placement.kvType);
+  const overhead = runtimeOverheadBytes(config.device) * config.count;
+  const available = usableBytes(config.device, config.memoryGB, placement.limit) * config.count;
+  const required = weights + kv + overhead;
+  const onDevices = required - offloadedBytes(config, placement.offload);
+  return {
+    weightsGB: weights / GB,
+    kvCacheGB: kv / GB,
+    overheadGB: overhead / GB,
+    requiredGB: required / GB,
+    availableGB: available / GB,
+    headroomGB: (available - onDevices) / GB,
+    kvType: placement.kvType,
+    limit: placement.limit,
+    onDevicesGB: onDevices / GB,
+    ...(config.device.kind === 'apple'
+      ? {
+          defaultAvailableGB: (usableBytes(config.device, config.memoryGB, 'default') * config.count) / GB,
+          raisedAvailableGB: (usableBytes(config.device, config.memoryGB, 'raised') * config.count) / GB,
+        }
+      : {}),
+  };
+}
+
+function verdictOf(placement: Placement | undefined, memory: MemoryReport): Verdict {
+  if (!placement) return 'no-fit';
+  if (placement.offload) return 'offload';
+  if (placement.limit === 'raised') return 'raise-limit';
+  return memory.headroomGB < TIGHT_HEADROOM_FRACTION * memory.availableGB ? 'tight' : 'fits';
+}
+
+/** Memory, verdict, speed and cost of one configuration. */
+export function evaluate(config: FitConfig, ctx: EngineContext, usage?: Usage): Evaluation {
+  const placement = choosePlacement(config);
+  const shown: Placement = placement ?? { kvType: 'f16', limit: 'default' };
+  const memory = memoryReport(config, shown);
+  const speed = speedOf(config, shown, ctx);
+  return {
+    verdict: verdictOf(placement, memory),
+    memory,
+    ...(placement?.offload ? { offload: placement.offload } : {}),
+    speed,
+    cost: costEstimate({
+      device: config.device,
+      count: config.count,
+      decodeTokensPerSec: speed.decodeTokensPerSec,
+      electricityUsdPerKwh: ctx.electricityUsdPerKwh,
+      ...(usage ? { usage } : {}),
+    }),
+  };
+}
+
+/**
+ * The largest context per sequence that fits with the placement the verdict
+ * chose (same KV type, limit and offload), tokens; 0 when nothing fits.
+ */
+export function maxContextTokens(config: FitConfig, evaluation: Evaluation): number {
+  if (evaluation.verdict === 'no-fit') return 0;
+  const placement: Placement = {
+    kvType: evaluation.memory.kvType,
+    limit: evaluation.memory.limit,
+    ...(evaluation.offload ? { offload: evaluation.offload } : {}),
+  };
+  let lo = 0;
+  let hi = config.model.maxContext;
+  if (deviceFits(config, placement, hi)) return hi;
+  while (hi - lo > 1) {
+    const mid = Math.floor((lo + hi) / 2);
+    if (deviceFits(config, placement, mid)) lo = mid;
+    else hi = mid;
+  }
+  return lo;
+}
+
+export type AlternativeKind = 'quant-here' | 'more-devices' | 'cheapest-hardware';
+
+export interface Alternative {
+  kind: AlternativeKind;
+  quant: string;
+  sizeGB: number;
+  hardwareId: string;
+  hardware: string;
+  count: number;
+  verdict: Verdict;
+  requiredGB: number;
+  availableGB: number;
+  decodeTokensPerSec: number;
+  perHourUsd: number | null;
+  /** What renting it costs an hour, where the catalog has a price. */
+  rentPerHourUsd?: number;
+}
+
+const GOOD: ReadonlySet<Verdict> = new Set(['fits', 'tight']);
+
+/** Device counts the cheapest-hardware search tries: consumer boxes stop at four cards. */
+const COUNTS = { datacenter: [1, 2, 3, 4, 8], consumer: [1, 2, 3, 4], single: [1] } as const;
+
+function alternativeOf(kind: AlternativeKind, config: FitConfig, e: Evaluation): Alternative {
+  return {
+    kind,
+    quant: config.file.quant,
+    sizeGB: config.file.sizeGB,
+    hardwareId: config.device.id,
+    hardware: config.device.name,
+    count: config.count,
+    verdict: e.verdict,
+    requiredGB: e.memory.requiredGB,
+    availableGB: e.memory.availableGB,
+    decodeTokensPerSec: e.speed.decodeTokensPerSec,
+    perHourUsd: e.cost.perHourUsd,
+    ...withRent(config.device, config.count),
+  };
+}
+
+function withRent(device: HardwareSpec, count: number): { rentPerHourUsd?: number } {
+  const rent = rentalPerHourUsd(device, count);
+  return rent === undefined ? {} : { rentPerHourUsd: rent };
+}
+
+function defaultRamGB(device: HardwareSpec): number {
+  return device.hostRamGB ?? 0;
+}
+
+/** Price to rent for an hour, for ranking hardware on one scale: secure, else community, else the team's price. */
+function rentalPerHourUsd(device: HardwareSpec, count: number): number | undefined {
+  const quote = device.prices?.secure ?? device.prices?.community;
+  if (quote) return quote.perGpuHourUsd * count;
+  return device.pricePerHourUsd !== undefined ? device.pricePerHourUsd * count : undefined;
+}
+
+/**
+ * The largest file of this model that fits this hardware. Published files beat
+ * derived sizes (a derived file may not exist), and on Apple a file that fits by
+ * default beats one that needs the GPU limit raised.
+ */
+function bestQuantHere(config: FitConfig, ctx: EngineContext): Alternative | undefined {
+  const bySize = [...config.model.files].sort((a, b) => b.sizeGB - a.sizeGB);
+  const tiers: [boolean, ReadonlySet<Verdict>][] = [
+    [false, GOOD],
+    [true, GOOD],
+    [false, new Set(['raise-limit'])],
+    [true, new Set(['raise-limit'])],
+  ];
+  const evaluations = new Map<ModelFile, Evaluation>();
+  for (const [derived, verdicts] of tiers) {
+    for (const file of bySize) {
+      if (Boolean(file.derived) !== derived) continue;
+      const c = { ...config, file };
+      let e = evaluations.get(file);
+      if (!e) {
+        e = evaluate(c, ctx);
+        evaluations.set(file, e);
+      }
+      if (verdicts.has(e.verdict)) return alternativeOf('quant-here', c, e);
+    }
+  }
+  return undefined;
+}
+
+/** The fewest devices of this kind that hold this file, when the asked count does not. */
+function fewestDevices(config: FitConfig, ctx: EngineContext): Alternative | undefined {
+  for (let count = config.count + 1; count <= MAX_DEVICE_COUNT; count++) {
+    const c = { ...config, count };
+    const e = evaluate(c, ctx);
+    if (GOOD.has(e.verdict)) return alternativeOf('more-devices', c, e);
+  }
+  return undefined;
+}
+
+/** The cheapest rentable configuration in the catalog that holds this file. */
+function cheapestHardware(catalog: Catalog, config: FitConfig, ctx: EngineContext): Alternative | undefined {
+  let best: { alt: Alternative; rentUsd: number } | undefined;
+  for (const device of catalog.hardware) {
+    const counts = !isDiscrete(device) ? COUNTS.single : device.datacenter ? COUNTS.datacenter : COUNTS.consumer;
+    for (const count of counts) {
+      const rentUsd = rentalPerHourUsd(device, count);
+      if (rentUsd === undefined || (best && rentUsd >= best.rentUsd)) break;
+      const c = {
+        ...config,
+        device,
+        count,
+        memoryGB: device.memoryGB,
+        ramGB: defaultRamGB(device),
+      };
+      const e = evaluate(c, ctx);
+      if (GOOD.has(e.verdict)) {
+        best = { alt: alternativeOf('cheapest-hardware', c, e), rentUsd };
+        break;
+      }
+    }
+  }
+  return best?.alt;
+}
+
+/**
+ * What else to run: the largest file of this model that fits this hardware,
+ * the fewest of this device that hold this file (when the asked count does
+ * not), and the cheapest rentable hardware in the catalog that holds it.
+ * Empty only when nothing in the catalog fits.
+ */
+export function alternatives(catalog: Catalog, config: FitConfig, verdict: Verdict, ctx: EngineContext): Alternative[] {
+  const found: Alternative[] = [];
+  const add = (alt: Alternative | undefined) => {
+    if (!alt) return;
+    const sameAsAsked =
+      alt.quant === config.file.quant && alt.hardwareId === config.device.id && alt.count === config.count;
+    const seen = found.some((f) => f.quant === alt.quant && f.hardwareId === alt.hardwareId && f.count === alt.count);
+    if (!sameAsAsked && !seen) found.push(alt);
+  };
+  const here = bestQuantHere(config, ctx);
+  // When the asked file fits, another file is only worth naming if it is larger (better quality).
+  if (here && (!GOOD.has(verdict) || here.sizeGB > config.file.sizeGB)) add(here);
+  if (!GOOD.has(verdict) && isDiscrete(config.device)) add(fewestDevices(config, ctx));
+  add(cheapestHardware(catalog, config, ctx));
+  return found;
+}
+
+export interface FitRequest {
+  model: string;
+  quant: string;
+  hardware: string;
+  contextTokens?: number;
+  parallel?: number;
+  ramGB?: number;
+  usage?: Usage;
+}
+
+export interface FitResult {
+  config: FitConfig;
+  /** True when a loose quant (`q3`) was mapped to a file the reply must name. */
+  looseQuant: boolean;
+  evaluation: Evaluation;
+  maxContextTokens: number;
+  alternatives: Alternative[];
+}
+
+export const MAX_PARALLEL = 256;
+
+/** Resolve loose names, then evaluate, search alternatives and the largest context. */
+export function fit(catalog: Catalog, request: FitRequest, ctx: EngineContext): FitResult {
+  const model = resolveModel(catalog, request.model);
+  const quant = resolveQuant(model, request.quant);
+  const hw: HardwareChoice = resolveHardware(catalog, request.hardware);
+  const contextTokens = request.contextTokens ?? Math.min(DEFAULT_CONTEXT_TOKENS, model.maxContext);
+  const parallel = request.parallel ?? 1;
+  if (!Number.isInteger(contextTokens) || contextTokens < 1 || contextTokens > model.maxContext) {
+    throw new UserError(
+      `context must be between 1 and ${model.maxContext.toLocaleString('en-US')} tokens for ${model.name}`,
+    );
+  }
+  if (!Number.isInteger(parallel) || parallel < 1 || parallel > MAX_PARALLEL) {
+    throw new UserError(`parallel must be a whole number from 1 to ${MAX_PARALLEL}`);
+  }
+  if (request.ramGB !== undefined && !(request.ramGB >= 0 && request.ramGB <= 65_536)) {
+    throw new UserError('ram must be a size in GB between 0 and 65536');
+  }
+  const config: FitConfig = {
+    model,
+    file: quant.file,
+    device: hw.device,
+    count: hw.count,
+    memoryGB: hw.memoryGB,
+    contextTokens,
+    parallel,
+    ramGB: request.ramGB ?? defaultRamGB(hw.device),
+  };
+  const evaluation = evaluate(config, ctx, request.usage);
+  return {
+    config,
+    looseQuant: quant.loose,
+    evaluation,
+    maxContextTokens: maxContextTokens(config, evaluation),
+    alternatives: alternatives(catalog, config, evaluation.verdict, ctx),
+  };
+}

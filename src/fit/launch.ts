@@ -1,0 +1,73 @@
+import type { Evaluation, FitConfig } from './engine.ts';
+import { OS_RESERVE_GIB } from './memory.ts';
+
+/** Port fitbot's Scout worker expects llama-server on by default. */
+export const LLAMA_SERVER_PORT = 8080;
+
+/** Extra room on a pod's volume beyond the model files, for logs and a second download: 10 %. */
+const VOLUME_MARGIN = 1.1;
+
+export interface LaunchPlan {
+  /** The command line that runs this configuration, or undefined when nothing fits. */
+  command?: string;
+  /** For rented GPUs: what to ask RunPod for. */
+  pod?: { gpu: string; gpuCount: number; volumeGB: number };
+}
+
+function modelArgument(config: FitConfig): string {
+  const { model, file } = config;
+  if (model.ggufRepo && !file.derived) return `-hf ${model.ggufRepo}:${file.quant}`;
+  return `-m ${model.id}-${file.quant}.gguf`;
+}
+
+/**
+ * How to run the verdict: llama-server's flags (all layers on the GPUs with
+ * `-ngl 99`, `--n-cpu-moe N` or a lower `-ngl` when weights go to RAM, total
+ * context = per-sequence context × slots, an even `--tensor-split`, a quantised
+ * KV cache with flash attention when that is what makes it fit), or `vllm serve`
+ * for vLLM formats.
+ */
+export function launchPlan(config: FitConfig, evaluation: Evaluation): LaunchPlan {
+  const pod = config.device.datacenter
+    ? {
+        gpu: config.device.name,
+        gpuCount: config.count,
+        volumeGB: Math.ceil(config.file.sizeGB * VOLUME_MARGIN),
+      }
+    : undefined;
+  if (evaluation.verdict === 'no-fit') return pod ? { pod } : {};
+
+  const totalContext = config.contextTokens * config.parallel;
+  let command: string;
+  if (config.file.runtime === 'vllm') {
+    command = [
+      `vllm serve <${config.model.name} ${config.file.quant} checkpoint>`,
+      `--tensor-parallel-size ${config.count}`,
+      `--max-model-len ${config.contextTokens}`,
+      `--max-num-seqs ${config.parallel}`,
+      `--port ${LLAMA_SERVER_PORT}`,
+    ].join(' ');
+  } else {
+    const offload = evaluation.offload;
+    const args = [
+      'llama-server',
+      modelArgument(config),
+      offload?.kind === 'layers' ? `-ngl ${offload.gpuLayers}` : '-ngl 99',
+      ...(offload?.kind === 'experts' ? [`--n-cpu-moe ${offload.cpuMoeLayers}`] : []),
+      `-c ${totalContext}`,
+      `--parallel ${config.parallel}`,
+      ...(config.count > 1 ? [`--tensor-split ${Array(config.count).fill(1).join(',')}`] : []),
+      ...(evaluation.memory.kvType !== 'f16'
+        ? ['-fa on', `-ctk ${evaluation.memory.kvType}`, `-ctv ${evaluation.memory.kvType}`]
+        : []),
+      '--metrics',
+      `--port ${LLAMA_SERVER_PORT}`,
+    ];
+    command = args.join(' ');
+  }
+  const raise =
+    evaluation.verdict === 'raise-limit'
+      ? `sudo sysctl iogpu.wired_limit_mb=${Math.floor((config.memoryGB - OS_RESERVE_GIB) * 1024)} && `
+      : '';
+  return { command: raise + command, ...(pod ? { pod } : {}) };
+}
