@@ -11,7 +11,13 @@ export const engine: EngineContext = {
 };
 
 /** `/fit` on the built-in catalog from loose words, as a user would type them. */
-export function fitOf(model: string, quant: string, hardware: string, extra: Partial<FitRequest> = {}, catalog: Catalog = BUILTIN_CATALOG): FitResult {
+export function fitOf(
+  model: string,
+  quant: string,
+  hardware: string,
+  extra: Partial<FitRequest> = {},
+  catalog: Catalog = BUILTIN_CATALOG,
+): FitResult {
   return fit(catalog, { model, quant, hardware, ...extra }, engine);
 }
 

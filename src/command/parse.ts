@@ -12,9 +12,10 @@ interface Token {
 
 function tokenize(text: string): Token[] {
   const tokens: Token[] = [];
-  const re = /"([^"]*)"|'([^']*)'|(\S+)/g;
+  // A word, a "quoted phrase", or name:"quoted phrase".
+  const re = /([a-z][\w-]*[:=])?(?:"([^"]*)"|'([^']*)')|(\S+)/gi;
   for (let m = re.exec(text); m !== null; m = re.exec(text)) {
-    tokens.push({ text: m[1] ?? m[2] ?? m[3] ?? '', start: m.index });
+    tokens.push({ text: m[4] ?? `${m[1] ?? ''}${m[2] ?? m[3] ?? ''}`, start: m.index });
   }
   return tokens;
 }

@@ -163,29 +163,53 @@ function layerOffload(config: FitConfig, gpuLayers: number): Offload {
   };
 }
 
-/** The least offload that makes the rest fit on the GPUs, or undefined. */
+/** The smallest n in [lo, hi] with ok(n), for a monotone ok; undefined if none. */
+function firstTrue(lo: number, hi: number, ok: (n: number) => boolean): number | undefined {
+  if (lo > hi || !ok(hi)) return undefined;
+  while (lo < hi) {
+    const mid = Math.floor((lo + hi) / 2);
+    if (ok(mid)) hi = mid;
+    else lo = mid + 1;
+  }
+  return lo;
+}
+
+/**
+ * The least offload that makes the rest fit on the GPUs and whose offloaded
+ * part fits the host's RAM: MoE experts layer by layer first (cheap in speed,
+ * since a token reads few experts), then whole layers.
+ */
 function findOffload(config: FitConfig): Offload | undefined {
   if (!isDiscrete(config.device) || config.file.runtime === 'vllm') return undefined;
+  if (config.ramGB <= OS_RESERVE_GIB) return undefined;
   const base: Placement = { kvType: 'f16', limit: 'default' };
   const moeLayers = config.model.experts?.moeLayers ?? 0;
-  for (let n = 1; n <= moeLayers; n++) {
+  const n = firstTrue(1, moeLayers, (k) => deviceFits(config, { ...base, offload: expertOffload(config, k) }));
+  if (n !== undefined) {
     const offload = expertOffload(config, n);
-    if (deviceFits(config, { ...base, offload })) return ramFits(config, offload) ? offload : undefined;
+    return ramFits(config, offload) ? offload : undefined;
   }
-  for (let gpuLayers = config.model.layers - 1; gpuLayers >= 0; gpuLayers--) {
-    const offload = layerOffload(config, gpuLayers);
-    if (deviceFits(config, { ...base, offload })) return ramFits(config, offload) ? offload : undefined;
+  // Most layers on the GPUs: the largest gpuLayers that fits, found as the least layers in RAM.
+  const layers = config.model.layers;
+  const inRam = firstTrue(1, layers, (k) => deviceFits(config, { ...base, offload: layerOffload(config, layers - k) }));
+  if (inRam === undefined) return undefined;
+  const offload = layerOffload(config, layers - inRam);
+  return ramFits(config, offload) ? offload : undefined;
+}
+
+/** The first KV type with which the file fits on the devices under `limit`, without offloading. */
+function onDevicePlacement(config: FitConfig, limit: MemoryLimit): Placement | undefined {
+  for (const kvType of KV_TYPES) {
+    if (deviceFits(config, { kvType, limit })) return { kvType, limit };
   }
   return undefined;
 }
 
 function choosePlacement(config: FitConfig): Placement | undefined {
-  const limits: MemoryLimit[] = config.device.kind === 'apple' ? ['default', 'raised'] : ['default'];
-  for (const limit of limits) {
-    for (const kvType of KV_TYPES) {
-      if (deviceFits(config, { kvType, limit })) return { kvType, limit };
-    }
-  }
+  const placement =
+    onDevicePlacement(config, 'default') ??
+    (config.device.kind === 'apple' ? onDevicePlacement(config, 'raised') : undefined);
+  if (placement) return placement;
   const offload = findOffload(config);
   return offload ? { kvType: 'f16', limit: 'default', offload } : undefined;
 }
@@ -329,7 +353,7 @@ export function maxContextTokens(config: FitConfig, evaluation: Evaluation): num
   return lo;
 }
 
-export type AlternativeKind = 'quant-here' | 'more-devices' | 'cheapest-hardware';
+export type AlternativeKind = 'quant-here' | 'more-devices' | 'cheapest-hardware' | 'smallest-that-fits';
 
 export interface Alternative {
   kind: AlternativeKind;
@@ -392,34 +416,29 @@ function rentalPerHourUsd(device: HardwareSpec, count: number): number | undefin
  */
 function bestQuantHere(config: FitConfig, ctx: EngineContext): Alternative | undefined {
   const bySize = [...config.model.files].sort((a, b) => b.sizeGB - a.sizeGB);
-  const tiers: [boolean, ReadonlySet<Verdict>][] = [
-    [false, GOOD],
-    [true, GOOD],
-    [false, new Set(['raise-limit'])],
-    [true, new Set(['raise-limit'])],
-  ];
-  const evaluations = new Map<ModelFile, Evaluation>();
-  for (const [derived, verdicts] of tiers) {
-    for (const file of bySize) {
-      if (Boolean(file.derived) !== derived) continue;
-      const c = { ...config, file };
-      let e = evaluations.get(file);
-      if (!e) {
-        e = evaluate(c, ctx);
-        evaluations.set(file, e);
-      }
-      if (verdicts.has(e.verdict)) return alternativeOf('quant-here', c, e);
+  const limits: MemoryLimit[] = config.device.kind === 'apple' ? ['default', 'raised'] : ['default'];
+  for (const limit of limits) {
+    for (const derived of [false, true]) {
+      const file = bySize.find(
+        (f) => Boolean(f.derived) === derived && onDevicePlacement({ ...config, file: f }, limit) !== undefined,
+      );
+      if (file) return alternativeOf('quant-here', { ...config, file }, evaluate({ ...config, file }, ctx));
     }
   }
   return undefined;
 }
 
+/** Evaluate only configurations that fit on their devices by default: the cheap test first. */
+function ifFits(kind: AlternativeKind, config: FitConfig, ctx: EngineContext): Alternative | undefined {
+  if (!onDevicePlacement(config, 'default')) return undefined;
+  return alternativeOf(kind, config, evaluate(config, ctx));
+}
+
 /** The fewest devices of this kind that hold this file, when the asked count does not. */
 function fewestDevices(config: FitConfig, ctx: EngineContext): Alternative | undefined {
   for (let count = config.count + 1; count <= MAX_DEVICE_COUNT; count++) {
-    const c = { ...config, count };
-    const e = evaluate(c, ctx);
-    if (GOOD.has(e.verdict)) return alternativeOf('more-devices', c, e);
+    const alt = ifFits('more-devices', { ...config, count }, ctx);
+    if (alt) return alt;
   }
   return undefined;
 }
@@ -432,21 +451,44 @@ function cheapestHardware(catalog: Catalog, config: FitConfig, ctx: EngineContex
     for (const count of counts) {
       const rentUsd = rentalPerHourUsd(device, count);
       if (rentUsd === undefined || (best && rentUsd >= best.rentUsd)) break;
-      const c = {
-        ...config,
-        device,
-        count,
-        memoryGB: device.memoryGB,
-        ramGB: defaultRamGB(device),
-      };
-      const e = evaluate(c, ctx);
-      if (GOOD.has(e.verdict)) {
-        best = { alt: alternativeOf('cheapest-hardware', c, e), rentUsd };
+      const c = { ...config, device, count, memoryGB: device.memoryGB, ramGB: defaultRamGB(device) };
+      const alt = ifFits('cheapest-hardware', c, ctx);
+      if (alt) {
+        best = { alt, rentUsd };
         break;
       }
     }
   }
   return best?.alt;
+}
+
+/**
+ * Last resort when nothing priced fits: the asked file, else the model's files
+ * smallest first, on any hardware in the catalog, priced or not, with the least total memory.
+ */
+function smallestThatFits(catalog: Catalog, config: FitConfig, ctx: EngineContext): Alternative | undefined {
+  const others = config.model.files.filter((f) => f !== config.file).sort((a, b) => a.sizeGB - b.sizeGB);
+  for (const file of [config.file, ...others]) {
+    let best: { alt: Alternative; memoryGB: number } | undefined;
+    for (const device of catalog.hardware) {
+      const counts = !isDiscrete(device) ? COUNTS.single : COUNTS.datacenter;
+      for (const count of counts) {
+        const memoryGB = device.memoryGB * count;
+        if (best && memoryGB >= best.memoryGB) break;
+        const alt = ifFits(
+          'smallest-that-fits',
+          { ...config, file, device, count, memoryGB: device.memoryGB, ramGB: defaultRamGB(device) },
+          ctx,
+        );
+        if (alt) {
+          best = { alt, memoryGB };
+          break;
+        }
+      }
+    }
+    if (best) return best.alt;
+  }
+  return undefined;
 }
 
 /**
@@ -469,6 +511,7 @@ export function alternatives(catalog: Catalog, config: FitConfig, verdict: Verdi
   if (here && (!GOOD.has(verdict) || here.sizeGB > config.file.sizeGB)) add(here);
   if (!GOOD.has(verdict) && isDiscrete(config.device)) add(fewestDevices(config, ctx));
   add(cheapestHardware(catalog, config, ctx));
+  if (found.length === 0) add(smallestThatFits(catalog, config, ctx));
   return found;
 }
 

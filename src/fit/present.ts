@@ -140,7 +140,9 @@ function alternativeLine(a: Alternative): string {
       ? 'largest file that fits here'
       : a.kind === 'more-devices'
         ? 'fewest of these GPUs that hold it'
-        : 'cheapest rentable hardware that holds it';
+        : a.kind === 'cheapest-hardware'
+          ? 'cheapest rentable hardware that holds it'
+          : 'smallest hardware in the catalog that holds a file of this model';
   return `• ${what} — ${VERDICT_TEXT[a.verdict]}, ~${tokensPerSec(a.decodeTokensPerSec)} tok/s est.${price} (${why})`;
 }
 

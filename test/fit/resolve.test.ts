@@ -52,7 +52,9 @@ describe('resolveQuant', () => {
   });
 
   it('GIVEN a quant the model lacks THEN a UserError lists what exists', () => {
-    expect(() => resolveQuant(maverick, 'q9')).toThrow(/unknown quant 'q9' for Llama 4 Maverick.*available: .*UD-Q2_K_XL/);
+    expect(() => resolveQuant(maverick, 'q9')).toThrow(
+      /unknown quant 'q9' for Llama 4 Maverick.*available: .*UD-Q2_K_XL/,
+    );
   });
 });
 
