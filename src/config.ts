@@ -6,14 +6,66 @@
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 
+/** An OpenAI-compatible model server a worker sends prompts to. */
+export interface ModelServerConfig {
+  baseURL: string;
+  apiKey?: string;
+  /** Model name sent in requests (llama-server ignores it; vLLM and proxies route on it). */
+  model: string;
+  /** Concurrent requests the server takes (llama-server `--parallel`): the worker's concurrency. */
+  concurrency: number;
+  /** Catalog quant of the weights the server runs, for receipts. */
+  quant: string;
+  /** Catalog hardware id and device count the server runs on. */
+  hardware: string;
+  gpuCount: number;
+}
+
+export interface ScoutConfig extends ModelServerConfig {
+  /** Board power of the local GPUs in W, overriding the catalog (for the electricity cost). */
+  powerW?: number;
+}
+
+export interface MaverickConfig extends ModelServerConfig {
+  /** Rental price per GPU-hour, USD; default: the catalog's dated RunPod secure price. */
+  pricePerGpuHourUsd?: number;
+  /** In auto routing, a heavy prompt waits at most this long for Maverick, s. */
+  maxWaitSeconds: number;
+}
+
+export interface AskConfig {
+  /** Longest answer asked of a model, tokens. */
+  maxTokens: number;
+  /** A request with no bytes from the server for this long is abandoned (and retried), ms. */
+  timeoutMs: number;
+  /** Tries per /ask job, the first included. */
+  attempts: number;
+  /** First retry delay; doubles on each retry, ms. */
+  backoffMs: number;
+  /** BullMQ lock duration: a worker that stops renewing it for this long loses the job to another, ms. */
+  lockMs: number;
+}
+
 export interface Config {
   logLevel: LogLevel;
   /** A team's catalog file added to the built-in one (FITBOT_CATALOG). */
   catalogFile?: string;
   /** Electricity price for owned hardware, USD per kWh. */
   electricityUsdPerKwh: number;
+  /** Hardware amortisation added to a local GPU's cost, USD per hour of use. */
+  localAmortisationUsdPerHour: number;
   /** Local user name for the console chat. */
   consoleUser: string;
+  redisUrl: string;
+  /** Whether REDIS_URL was given (otherwise a private redis-server may be started). */
+  redisUrlExplicit: boolean;
+  /** Key prefix for every Redis key (BullMQ queues and the ledger). */
+  redisPrefix: string;
+  /** Where a private redis-server keeps its append-only file. */
+  dataDir: string;
+  scout?: ScoutConfig;
+  maverick?: MaverickConfig;
+  ask: AskConfig;
 }
 
 export class ConfigError extends Error {
@@ -30,6 +82,7 @@ type Env = Readonly<Record<string, string | undefined>>;
  * Power Monthly, 2025). Set ELECTRICITY_USD_PER_KWH to your own tariff.
  */
 export const DEFAULT_ELECTRICITY_USD_PER_KWH = 0.17;
+export const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
 
 const LOG_LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error'];
 
@@ -50,11 +103,39 @@ export function parseConfig(env: Env): Readonly<Config> {
     }
     return n;
   };
+  const optionalNumber = (name: string, check: (n: number) => boolean, what: string) =>
+    value(name) === undefined ? undefined : number(name, 0, check, what);
+  const count = (name: string, fallback: number, max: number) =>
+    number(name, fallback, (n) => Number.isInteger(n) && n >= 1 && n <= max, `a whole number from 1 to ${max}`);
+  const url = (name: string) => {
+    const raw = value(name);
+    if (raw === undefined) return undefined;
+    try {
+      const parsed = new URL(raw);
+      if (!['http:', 'https:', 'redis:', 'rediss:'].includes(parsed.protocol)) throw new Error('protocol');
+      return raw;
+    } catch {
+      problems.push(`${name} must be a URL (got '${raw.slice(0, 40)}')`);
+      return undefined;
+    }
+  };
 
   const logLevelRaw = value('LOG_LEVEL') ?? 'info';
   if (!LOG_LEVELS.includes(logLevelRaw as LogLevel)) {
     problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')} (got '${logLevelRaw.slice(0, 20)}')`);
   }
+  const redisUrl = url('REDIS_URL');
+  if (redisUrl && !/^rediss?:/.test(redisUrl)) problems.push('REDIS_URL must start with redis:// or rediss://');
+  const prefix = value('REDIS_PREFIX') ?? 'fitbot';
+  if (/[\s:]/.test(prefix)) problems.push(`REDIS_PREFIX must not contain spaces or ':' (got '${prefix.slice(0, 20)}')`);
+
+  const scoutUrl = url('SCOUT_BASE_URL');
+  const maverickUrl = url('MAVERICK_BASE_URL');
+  const scoutKey = value('SCOUT_API_KEY');
+  const maverickKey = value('MAVERICK_API_KEY');
+  const scoutPower = optionalNumber('SCOUT_POWER_W', (n) => n > 0 && n < 100_000, 'a power in W');
+  const maverickPrice = optionalNumber('MAVERICK_PRICE_PER_GPU_HOUR_USD', (n) => n >= 0 && n < 1000, 'a price in USD');
+
   const config: Config = {
     logLevel: LOG_LEVELS.includes(logLevelRaw as LogLevel) ? (logLevelRaw as LogLevel) : 'info',
     electricityUsdPerKwh: number(
@@ -63,8 +144,50 @@ export function parseConfig(env: Env): Readonly<Config> {
       (n) => n >= 0 && n < 10,
       'a price in USD per kWh between 0 and 10',
     ),
+    localAmortisationUsdPerHour: number(
+      'LOCAL_AMORTISATION_USD_PER_HOUR',
+      0,
+      (n) => n >= 0 && n < 1000,
+      'USD per hour ≥ 0',
+    ),
     consoleUser: value('FITBOT_USER') ?? value('USER') ?? value('USERNAME') ?? 'console-user',
+    redisUrl: redisUrl ?? DEFAULT_REDIS_URL,
+    redisUrlExplicit: redisUrl !== undefined,
+    redisPrefix: prefix,
+    dataDir: value('FITBOT_DATA_DIR') ?? '.fitbot',
+    ask: {
+      maxTokens: count('ASK_MAX_TOKENS', 1024, 32_768),
+      timeoutMs: count('ASK_TIMEOUT_MS', 60_000, 600_000),
+      attempts: count('ASK_ATTEMPTS', 3, 10),
+      backoffMs: count('ASK_BACKOFF_MS', 2000, 600_000),
+      lockMs: count('WORKER_LOCK_MS', 30_000, 600_000),
+    },
   };
+  if (scoutUrl) {
+    config.scout = {
+      baseURL: scoutUrl,
+      ...(scoutKey ? { apiKey: scoutKey } : {}),
+      model: value('SCOUT_MODEL') ?? 'llama-4-scout',
+      concurrency: count('SCOUT_CONCURRENCY', 1, 256),
+      quant: value('SCOUT_QUANT') ?? 'Q4_K_M',
+      hardware: value('SCOUT_HARDWARE') ?? 'rtx-4090',
+      gpuCount: count('SCOUT_GPU_COUNT', 1, 16),
+      ...(scoutPower !== undefined ? { powerW: scoutPower } : {}),
+    };
+  }
+  if (maverickUrl) {
+    config.maverick = {
+      baseURL: maverickUrl,
+      ...(maverickKey ? { apiKey: maverickKey } : {}),
+      model: value('MAVERICK_MODEL') ?? 'llama-4-maverick',
+      concurrency: count('MAVERICK_CONCURRENCY', 1, 256),
+      quant: value('MAVERICK_QUANT') ?? 'UD-Q2_K_XL',
+      hardware: value('MAVERICK_GPU') ?? 'h100-sxm',
+      gpuCount: count('MAVERICK_GPU_COUNT', 2, 16),
+      maxWaitSeconds: count('MAVERICK_MAX_WAIT_SECONDS', 900, 86_400),
+      ...(maverickPrice !== undefined ? { pricePerGpuHourUsd: maverickPrice } : {}),
+    };
+  }
   const catalogFile = value('FITBOT_CATALOG');
   if (catalogFile) config.catalogFile = catalogFile;
 

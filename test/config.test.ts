@@ -3,11 +3,38 @@ import { ConfigError, DEFAULT_ELECTRICITY_USD_PER_KWH, parseConfig } from '../sr
 
 describe('config', () => {
   it('GIVEN an empty environment THEN defaults', () => {
-    expect(parseConfig({})).toEqual({
+    expect(parseConfig({})).toMatchObject({
       logLevel: 'info',
       electricityUsdPerKwh: DEFAULT_ELECTRICITY_USD_PER_KWH,
       consoleUser: 'console-user',
+      redisUrl: 'redis://127.0.0.1:6379',
+      redisUrlExplicit: false,
+      redisPrefix: 'fitbot',
+      ask: { maxTokens: 1024, attempts: 3 },
     });
+    expect(parseConfig({}).scout).toBeUndefined();
+    expect(parseConfig({}).maverick).toBeUndefined();
+  });
+
+  it('GIVEN model servers THEN their settings, with defaults', () => {
+    const config = parseConfig({
+      SCOUT_BASE_URL: 'http://gpu-box:8080/v1',
+      MAVERICK_BASE_URL: 'https://pod-8000.proxy.runpod.net/v1',
+      MAVERICK_API_KEY: 'k',
+    });
+    expect(config.scout).toMatchObject({
+      baseURL: 'http://gpu-box:8080/v1',
+      concurrency: 1,
+      quant: 'Q4_K_M',
+      hardware: 'rtx-4090',
+    });
+    expect(config.maverick).toMatchObject({ apiKey: 'k', gpuCount: 2, hardware: 'h100-sxm', quant: 'UD-Q2_K_XL' });
+  });
+
+  it('GIVEN a bad URL and a bad count THEN both are named', () => {
+    expect(() => parseConfig({ SCOUT_BASE_URL: 'not a url', SCOUT_BASE_URL_X: '', ASK_ATTEMPTS: '0' })).toThrow(
+      /SCOUT_BASE_URL must be a URL[\s\S]*ASK_ATTEMPTS must be a whole number/,
+    );
   });
 
   it('GIVEN several bad variables THEN one error names each', () => {

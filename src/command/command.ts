@@ -1,5 +1,6 @@
 import type { Catalog } from '../fit/catalog/types.ts';
 import type { EngineContext } from '../fit/engine.ts';
+import type { LedgerEntry } from '../spend/ledger-entry.ts';
 import type { Reply } from './reply.ts';
 import type { ArgsOf, CommandSpec } from './spec.ts';
 
@@ -9,6 +10,39 @@ export type Platform = 'discord' | 'slack' | 'console';
 export interface FitServices {
   catalog: Catalog;
   engine: EngineContext;
+}
+
+/** Delivers an answer that comes after the command's first reply (an /ask answer). */
+export type FollowUp = (reply: Reply) => Promise<void>;
+
+export interface AskRequest {
+  team: string;
+  platform: Platform;
+  interactionId: string;
+  userId: string;
+  userName: string;
+  channel?: string;
+  prompt: string;
+  target: 'scout' | 'maverick';
+  routeReason: string;
+}
+
+/** The /ask pipeline as commands see it (implemented on BullMQ in src/queue/ask-queue.ts). */
+export interface AskPort {
+  /** Which models have a configured server. */
+  readonly configured: { scout: boolean; maverick: boolean };
+  /** Maverick's expected wait and the most auto routing may accept, s. */
+  maverickWait(): Promise<{ expectedWaitSeconds: number; maxWaitSeconds: number }>;
+  /** Enqueue once per interaction; the answer goes to followUp. */
+  submit(
+    request: AskRequest,
+    followUp: FollowUp,
+  ): Promise<{ duplicate: boolean; position: number; etaSeconds: number }>;
+}
+
+/** The ledger as commands see it. */
+export interface SpendPort {
+  entries(team: string, fromMs: number, toMs: number): Promise<LedgerEntry[]>;
 }
 
 /**
@@ -25,6 +59,12 @@ export interface CommandContext {
   interactionId?: string;
   now: Date;
   fit: FitServices;
+  /** Absent when Redis is not reachable: /ask and /spend then say so. */
+  ask?: AskPort;
+  spend?: SpendPort;
+  /** Why ask/spend are absent, shown to the user. */
+  unavailable?: string;
+  followUp?: FollowUp;
 }
 
 export interface Command<S extends CommandSpec = CommandSpec> {

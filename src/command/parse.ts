@@ -2,7 +2,7 @@ import { UserError } from '../errors.ts';
 import { type ArgsOf, type CommandSpec, type OptionSpec, usageOf } from './spec.ts';
 
 /** Longest command text accepted from any platform, characters. */
-export const MAX_COMMAND_TEXT = 8000;
+export const MAX_COMMAND_TEXT = 20_000;
 
 interface Token {
   text: string;

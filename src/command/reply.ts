@@ -17,6 +17,8 @@ export interface Reply {
   /** Shown only to the person who asked. */
   ephemeral?: boolean;
   image?: { filename: string; png: Uint8Array; alt: string };
+  /** Another message (the answer) follows this one through the context's followUp. */
+  awaiting?: boolean;
 }
 
 export interface ReplyField {

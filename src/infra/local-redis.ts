@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdirSync, mkdtempSync } from 'node:fs';
 import { createConnection, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -48,14 +48,18 @@ export const REDIS_INSTALL_HINT =
  * a private `redis-server` on a free loopback port, with append-only persistence
  * in `dataDir` when given. Throws with what to install when neither works.
  */
-export async function ensureRedis(url: string, options: { dataDir?: string } = {}): Promise<LocalRedis> {
+export async function ensureRedis(
+  url: string,
+  options: { dataDir?: string; noStart?: boolean } = {},
+): Promise<LocalRedis> {
   if (await pingRedis(url)) return { url };
   const host = new URL(url).hostname;
-  if (!['127.0.0.1', 'localhost', '::1', '[::1]'].includes(host)) {
+  if (options.noStart || !['127.0.0.1', 'localhost', '::1', '[::1]'].includes(host)) {
     throw new Error(`Redis at ${new URL(url).host} does not answer. Check REDIS_URL.`);
   }
   const port = await freePort();
   const dir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'fitbot-redis-'));
+  mkdirSync(dir, { recursive: true });
   const persistence = options.dataDir
     ? ['--appendonly', 'yes', '--appendfsync', 'everysec']
     : ['--appendonly', 'no', '--save', ''];

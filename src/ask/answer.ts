@@ -1,0 +1,143 @@
+import type { AskJobData, Receipt, ReplyJobData } from '../queue/jobs.ts';
+import type { LedgerEntry } from '../spend/ledger-entry.ts';
+import { jobCost, type Pricing } from '../spend/pricing.ts';
+import { isoWeekOf } from '../spend/week.ts';
+
+/** What produced an answer, for the ledger and the receipt. */
+export interface ModelLabel {
+  model: string;
+  quant: string;
+  hardware: string;
+  gpuCount: number;
+  provider: 'local' | 'runpod';
+}
+
+/** A model's answer as a worker reads it from the stream. */
+export interface ModelAnswer {
+  text: string;
+  finishReason: string | null;
+  promptTokens: number;
+  completionTokens: number;
+  /** Decode speed reported by the server (llama.cpp timings), tokens/s. */
+  tokensPerSec?: number;
+}
+
+export interface AnswerDeps {
+  label: ModelLabel;
+  pricing: Pricing;
+  ledger: {
+    record(entry: LedgerEntry): Promise<boolean>;
+    between(team: string, fromMs: number, toMs: number): Promise<LedgerEntry[]>;
+  };
+  now: () => number;
+}
+
+function baseEntry(jobId: string, job: AskJobData, deps: AnswerDeps) {
+  return {
+    jobId,
+    team: job.team,
+    userId: job.userId,
+    userName: job.userName,
+    ...deps.label,
+    route: `${job.target}: ${job.routeReason}`,
+  };
+}
+
+/** Rough token count when a server sends no usage: 4 characters a token. */
+function approxTokens(text: string): number {
+  return Math.ceil(text.length / 4);
+}
+
+/**
+ * Record a finished answer in the ledger (once per job id, whatever the retries)
+ * and build the reply with its receipt: this answer's cost and its share of the
+ * team's and the asker's spend this week.
+ */
+export async function settleAnswer(
+  jobId: string,
+  job: AskJobData,
+  answer: ModelAnswer,
+  timing: { startedAtMs: number; endedAtMs: number },
+  deps: AnswerDeps,
+): Promise<ReplyJobData> {
+  const busySeconds = (timing.endedAtMs - timing.startedAtMs) / 1000;
+  const cost = jobCost(deps.pricing, busySeconds);
+  const promptTokens = answer.promptTokens || approxTokens(job.prompt);
+  const completionTokens = answer.completionTokens || approxTokens(answer.text);
+  await deps.ledger.record({
+    ...baseEntry(jobId, job, deps),
+    status: 'ok',
+    startedAtMs: timing.startedAtMs,
+    endedAtMs: timing.endedAtMs,
+    promptTokens,
+    completionTokens,
+    gpuSeconds: cost.gpuSeconds,
+    costUsd: cost.costUsd,
+    costBasis: cost.basis,
+  });
+  // Read back what the ledger holds for this job: a recovered job shows the first charge.
+  const week = isoWeekOf(timing.endedAtMs);
+  const entries = await deps.ledger.between(job.team, week.startMs, week.endMs);
+  const charged = entries.find((e) => e.jobId === jobId);
+  const costUsd = charged?.costUsd ?? cost.costUsd;
+  const ok = entries.filter((e) => e.status === 'ok');
+  const teamWeekUsd = ok.reduce((s, e) => s + e.costUsd, 0);
+  const userWeekUsd = ok.filter((e) => e.userId === job.userId).reduce((s, e) => s + e.costUsd, 0);
+  const receipt: Receipt = {
+    ...deps.label,
+    promptTokens: charged?.promptTokens ?? promptTokens,
+    completionTokens: charged?.completionTokens ?? completionTokens,
+    tokensPerSec: answer.tokensPerSec ?? completionTokens / Math.max(busySeconds, 0.001),
+    latencyMs: timing.endedAtMs - job.enqueuedAtMs,
+    costUsd,
+    costBasis: charged?.costBasis ?? cost.basis,
+    teamWeekUsd,
+    userWeekUsd,
+  };
+  return {
+    askJobId: jobId,
+    team: job.team,
+    platform: job.platform,
+    userId: job.userId,
+    userName: job.userName,
+    ...(job.channel ? { channel: job.channel } : {}),
+    target: job.target,
+    routeReason: job.routeReason,
+    outcome: { ok: true, answer: answer.text, finishReason: answer.finishReason, receipt },
+  };
+}
+
+/**
+ * Record a job that produced no answer as failed, at no cost (nothing was
+ * delivered), and build the error reply.
+ */
+export async function settleFailure(
+  jobId: string,
+  job: AskJobData,
+  message: string,
+  deps: AnswerDeps,
+): Promise<ReplyJobData> {
+  const at = deps.now();
+  await deps.ledger.record({
+    ...baseEntry(jobId, job, deps),
+    status: 'failed',
+    startedAtMs: at,
+    endedAtMs: at,
+    promptTokens: 0,
+    completionTokens: 0,
+    gpuSeconds: 0,
+    costUsd: 0,
+    costBasis: 'failed: not charged',
+  });
+  return {
+    askJobId: jobId,
+    team: job.team,
+    platform: job.platform,
+    userId: job.userId,
+    userName: job.userName,
+    ...(job.channel ? { channel: job.channel } : {}),
+    target: job.target,
+    routeReason: job.routeReason,
+    outcome: { ok: false, error: message },
+  };
+}

@@ -1,0 +1,133 @@
+import { Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { AskPort, AskRequest, FollowUp } from '../command/command.ts';
+import type { AskConfig } from '../config.ts';
+import { UserError } from '../errors.ts';
+import { type AskJobData, askJobId, durationKey, type ModelQueue, QUEUES } from './jobs.ts';
+
+/** When no job has finished recently, an answer is assumed to take this long, ms. */
+const DEFAULT_JOB_MS = 20_000;
+
+/** How long an interaction id is remembered for deduplication: longer than any platform redelivers, s. */
+const CLAIM_TTL_SECONDS = 7 * 86_400;
+
+export interface AskQueueOptions {
+  connection: Redis;
+  prefix: string;
+  ask: AskConfig;
+  /** Concurrency (server slots) per configured model queue. */
+  slots: { scout?: number; maverick?: number };
+  maverickMaxWaitSeconds: number;
+  now: () => number;
+}
+
+/**
+ * The bot's side of /ask on BullMQ: one job per platform interaction (its id
+ * derives from the interaction, so a command delivered twice runs once), retries
+ * with exponential backoff, and the reply handles kept in memory, never in Redis.
+ */
+export class AskQueue implements AskPort {
+  readonly configured: { scout: boolean; maverick: boolean };
+  private readonly queues = new Map<ModelQueue, Queue<AskJobData>>();
+  private readonly handles = new Map<string, FollowUp>();
+
+  constructor(private readonly options: AskQueueOptions) {
+    this.configured = { scout: options.slots.scout !== undefined, maverick: options.slots.maverick !== undefined };
+    for (const name of [QUEUES.scout, QUEUES.maverick] as const) {
+      if (options.slots[name] !== undefined) {
+        this.queues.set(name, new Queue<AskJobData>(name, { connection: options.connection, prefix: options.prefix }));
+      }
+    }
+  }
+
+  /** The follow-up registered for a job, removed: each answer is delivered once. */
+  takeHandle(jobId: string): FollowUp | undefined {
+    const handle = this.handles.get(jobId);
+    this.handles.delete(jobId);
+    return handle;
+  }
+
+  /**
+   * The wait until a job with `jobsBefore` jobs ahead of it finishes, s: the
+   * server's slots work through the queue in rounds of the last job's duration.
+   */
+  private async etaSeconds(name: ModelQueue, jobsBefore: number): Promise<number> {
+    const avg = await this.options.connection.get(durationKey(this.options.prefix, name));
+    const jobMs = Number(avg) > 0 ? Number(avg) : DEFAULT_JOB_MS;
+    const slots = this.options.slots[name] ?? 1;
+    return Math.ceil(((Math.floor(jobsBefore / slots) + 1) * jobMs) / 1000);
+  }
+
+  /** Jobs waiting or running on a queue. */
+  private async jobs(queue: Queue<AskJobData>): Promise<number> {
+    const counts = await queue.getJobCounts('waiting', 'prioritized', 'active', 'delayed');
+    return Object.values(counts).reduce((a, b) => a + b, 0);
+  }
+
+  async maverickWait(): Promise<{ expectedWaitSeconds: number; maxWaitSeconds: number }> {
+    const queue = this.queues.get('maverick');
+    if (!queue)
+      return { expectedWaitSeconds: Number.POSITIVE_INFINITY, maxWaitSeconds: this.options.maverickMaxWaitSeconds };
+    const expectedWaitSeconds = await this.reach(async () => this.etaSeconds('maverick', await this.jobs(queue)));
+    return { expectedWaitSeconds, maxWaitSeconds: this.options.maverickMaxWaitSeconds };
+  }
+
+  async submit(request: AskRequest, followUp: FollowUp) {
+    const queue = this.queues.get(request.target);
+    if (!queue)
+      throw new UserError(`${request.target === 'scout' ? 'Scout' : 'Maverick'} is not configured on this bot`);
+    const jobId = askJobId(request.platform, request.interactionId);
+    // Claim the interaction atomically: of two deliveries racing here, one wins.
+    const claimKey = `${this.options.prefix}:ask-claim:${jobId}`;
+    const claimed = await this.reach(() => this.options.connection.set(claimKey, '1', 'EX', CLAIM_TTL_SECONDS, 'NX'));
+    if (claimed !== 'OK') return { duplicate: true, position: 0, etaSeconds: 0 };
+    this.handles.set(jobId, followUp);
+    const { ask } = this.options;
+    try {
+      const data: AskJobData = {
+        team: request.team,
+        platform: request.platform,
+        userId: request.userId,
+        userName: request.userName,
+        ...(request.channel ? { channel: request.channel } : {}),
+        prompt: request.prompt,
+        target: request.target,
+        routeReason: request.routeReason,
+        enqueuedAtMs: this.options.now(),
+      };
+      await this.reach(() =>
+        queue.add('ask', data, {
+          jobId,
+          attempts: ask.attempts,
+          backoff: { type: 'exponential', delay: ask.backoffMs },
+          removeOnComplete: { age: 86_400 },
+          removeOnFail: { age: 7 * 86_400 },
+        }),
+      );
+    } catch (error) {
+      this.handles.delete(jobId);
+      await this.options.connection.del(claimKey).catch(() => {});
+      throw error;
+    }
+    // Counted after the add, so the count includes this job.
+    const position = Math.max(1, await this.reach(() => this.jobs(queue)));
+    const etaSeconds = await this.reach(() => this.etaSeconds(request.target, position - 1));
+    return { duplicate: false, position, etaSeconds };
+  }
+
+  /** Redis errors become one clear UserError at once instead of a hang. */
+  private async reach<T>(operation: () => Promise<T>): Promise<T> {
+    try {
+      return await operation();
+    } catch (error) {
+      if (error instanceof UserError) throw error;
+      throw new UserError(
+        'the job queue (Redis) is not reachable right now — /ask is unavailable; /fit still works. Try again shortly.',
+      );
+    }
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.queues.values()].map((q) => q.close()));
+  }
+}

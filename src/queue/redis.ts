@@ -1,0 +1,22 @@
+import { Redis } from 'ioredis';
+
+/**
+ * A connection for BullMQ workers and queue events: `maxRetriesPerRequest: null`
+ * as BullMQ requires, so blocking commands wait through Redis restarts.
+ */
+export function workerConnection(url: string): Redis {
+  return new Redis(url, { maxRetriesPerRequest: null });
+}
+
+/**
+ * A connection for the bot's side (adding jobs, reading the ledger): fails fast
+ * when Redis is down, so a user gets a clear message at once instead of a hang.
+ */
+export function clientConnection(url: string): Redis {
+  return new Redis(url, {
+    maxRetriesPerRequest: 1,
+    enableOfflineQueue: false,
+    connectTimeout: 2000,
+    retryStrategy: (times) => Math.min(times * 200, 2000),
+  });
+}

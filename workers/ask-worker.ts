@@ -1,0 +1,123 @@
+import { type Job, Queue, UnrecoverableError, Worker } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { type AnswerDeps, settleAnswer, settleFailure } from '../src/ask/answer.ts';
+import type { EndpointPlan } from '../src/ask/endpoints.ts';
+import type { AskConfig } from '../src/config.ts';
+import { createModelClient, ModelServerError, streamChat } from '../src/llm/client.ts';
+import type { Logger } from '../src/log.ts';
+import { type AskJobData, durationKey, QUEUES, type ReplyJobData, replyJobId } from '../src/queue/jobs.ts';
+import { workerConnection } from '../src/queue/redis.ts';
+import { RedisLedger } from '../src/spend/redis-ledger.ts';
+
+export interface AskWorkerOptions {
+  plan: EndpointPlan;
+  ask: AskConfig;
+  redisUrl: string;
+  prefix: string;
+  log: Logger;
+  now?: () => number;
+}
+
+/**
+ * A BullMQ worker for one model queue. It streams the prompt to the model
+ * server, charges the ledger once per job, and hands the answer (or a clear
+ * error once retries are spent) to the replies queue. BullMQ owns retries:
+ * a 4xx other than 429 is not retried.
+ */
+export function startAskWorker(options: AskWorkerOptions): { worker: Worker; close: () => Promise<void> } {
+  const { plan, ask, prefix, log } = options;
+  const now = options.now ?? Date.now;
+  // BullMQ does not close connections it is given: keep them to close on the way out.
+  const connections = [1, 2, 3].map(() => workerConnection(options.redisUrl));
+  const [connection, repliesConnection, workerConn] = connections as [Redis, Redis, Redis];
+  const replies = new Queue<ReplyJobData>(QUEUES.replies, { connection: repliesConnection, prefix });
+  const ledger = new RedisLedger(connection, prefix);
+  const client = createModelClient({ ...plan.server, timeoutMs: ask.timeoutMs });
+  const deps: AnswerDeps = { label: plan.label, pricing: plan.pricing, ledger, now };
+
+  const deliver = (reply: ReplyJobData) =>
+    replies.add('reply', reply, {
+      jobId: replyJobId(reply.askJobId),
+      removeOnComplete: { age: 3600 },
+      removeOnFail: { age: 86_400 },
+    });
+
+  const processor = async (job: Job<AskJobData>) => {
+    const jobId = job.id ?? '';
+    // A job recovered after its answer was handed over is not run (or charged) again.
+    if (await replies.getJob(replyJobId(jobId))) return 'already-answered';
+    const startedAtMs = now();
+    try {
+      const result = await streamChat(client, {
+        model: plan.server.model,
+        prompt: job.data.prompt,
+        maxTokens: ask.maxTokens,
+        now,
+      });
+      const endedAtMs = now();
+      const reply = await settleAnswer(
+        jobId,
+        job.data,
+        {
+          text: result.text,
+          finishReason: result.finishReason,
+          promptTokens: result.usage?.promptTokens ?? 0,
+          completionTokens: result.usage?.completionTokens ?? 0,
+          ...(result.timings?.predictedPerSecond ? { tokensPerSec: result.timings.predictedPerSecond } : {}),
+        },
+        { startedAtMs, endedAtMs },
+        deps,
+      );
+      await deliver(reply);
+      void connection.set(durationKey(prefix, plan.queue), String(endedAtMs - startedAtMs), 'EX', 86_400);
+      log.info('ask answered', { jobId, queue: plan.queue, team: job.data.team, attempt: job.attemptsMade + 1 });
+      return 'answered';
+    } catch (error) {
+      const retryable = error instanceof ModelServerError ? error.retryable : true;
+      const lastTry = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+      log.warn('ask attempt failed', {
+        jobId,
+        queue: plan.queue,
+        team: job.data.team,
+        attempt: job.attemptsMade + 1,
+        retryable,
+        error: error instanceof Error ? error.message : String(error),
+      });
+      if (retryable && !lastTry) throw error;
+      const why =
+        error instanceof ModelServerError && error.status !== undefined
+          ? `the model server answered HTTP ${error.status}`
+          : error instanceof ModelServerError
+            ? `the model server failed (${error.kind})`
+            : 'an internal error';
+      const tries = job.attemptsMade + 1;
+      await deliver(
+        await settleFailure(
+          jobId,
+          job.data,
+          `${plan.label.model} could not answer: ${why}, after ${tries} ${tries === 1 ? 'try' : 'tries'}. You were not charged.`,
+          deps,
+        ),
+      );
+      throw new UnrecoverableError(why);
+    }
+  };
+
+  const worker = new Worker<AskJobData>(plan.queue, processor, {
+    connection: workerConn,
+    prefix,
+    concurrency: plan.server.concurrency,
+    lockDuration: ask.lockMs,
+    stalledInterval: Math.max(500, Math.floor(ask.lockMs / 2)),
+    maxStalledCount: 2,
+  });
+  worker.on('error', (error) => log.error('worker error', { queue: plan.queue, error }));
+  return {
+    worker,
+    close: async () => {
+      await worker.close();
+      await replies.close();
+      for (const c of connections) c.disconnect();
+    },
+  };
+}
