@@ -1,9 +1,12 @@
 /**
  * `npm run bench`: every benchmark, printed as Markdown tables to paste into
  * docs/BENCHMARKS.md. Ratios are against a baseline measured in the same run,
- * since these machines are noisy.
+ * since these machines are noisy. Needs Redis (REDIS_URL, default local; a
+ * private redis-server is started when none answers).
  */
+import { DEFAULT_REDIS_URL, ensureRedis } from '../src/infra/local-redis.ts';
 import { benchFit } from './fit.ts';
+import { benchPipeline } from './pipeline.ts';
 import { machine } from './stats.ts';
 
 console.log(`# fitbot benchmarks — ${new Date().toISOString().slice(0, 10)} — ${machine()}\n`);
@@ -12,3 +15,16 @@ console.log('## /fit compute time\n');
 console.log(fitBench.table);
 const full = fitBench.timings[2];
 if (full) console.log(`\nGoal p99 ≤ 1 ms: ${full.p99Ms <= 1 ? 'met' : 'NOT met'} (p99 ${full.p99Ms.toFixed(3)} ms).`);
+
+const redis = await ensureRedis(process.env.REDIS_URL ?? DEFAULT_REDIS_URL);
+try {
+  const p = await benchPipeline(redis.url);
+  console.log('\n## /ask pipeline throughput and enqueue→start latency\n');
+  console.log(p.table);
+  const ratio = p.pipeline.jobsPerSec / p.raw.jobsPerSec;
+  console.log(
+    `\nGoal ratio ≥ 0.25: ${ratio >= 0.25 ? 'met' : 'NOT met'} (${ratio.toFixed(2)}); goal enqueue→start p99 ≤ 5 ms: ${p.pipeline.startP99Ms <= 5 ? 'met' : 'NOT met'} (${p.pipeline.startP99Ms.toFixed(1)} ms).`,
+  );
+} finally {
+  await redis.stop?.();
+}

@@ -6,7 +6,7 @@ import type { AskConfig } from '../src/config.ts';
 import { createModelClient, ModelServerError, streamChat } from '../src/llm/client.ts';
 import type { Logger } from '../src/log.ts';
 import { type AskJobData, durationKey, QUEUES, type ReplyJobData, replyJobId } from '../src/queue/jobs.ts';
-import { workerConnection } from '../src/queue/redis.ts';
+import { pipelinedConnection, workerConnection } from '../src/queue/redis.ts';
 import { RedisLedger } from '../src/spend/redis-ledger.ts';
 
 export interface AskWorkerOptions {
@@ -28,9 +28,9 @@ export function startAskWorker(options: AskWorkerOptions): { worker: Worker; clo
   const { plan, ask, prefix, log } = options;
   const now = options.now ?? Date.now;
   // BullMQ does not close connections it is given: keep them to close on the way out.
-  const connections = [1, 2, 3].map(() => workerConnection(options.redisUrl));
-  const [connection, repliesConnection, workerConn] = connections as [Redis, Redis, Redis];
-  const replies = new Queue<ReplyJobData>(QUEUES.replies, { connection: repliesConnection, prefix });
+  const connections = [pipelinedConnection(options.redisUrl), workerConnection(options.redisUrl)];
+  const [connection, workerConn] = connections as [Redis, Redis];
+  const replies = new Queue<ReplyJobData>(QUEUES.replies, { connection, prefix });
   const ledger = new RedisLedger(connection, prefix);
   const client = createModelClient({ ...plan.server, timeoutMs: ask.timeoutMs });
   const deps: AnswerDeps = { label: plan.label, pricing: plan.pricing, ledger, now };
@@ -44,8 +44,9 @@ export function startAskWorker(options: AskWorkerOptions): { worker: Worker; clo
 
   const processor = async (job: Job<AskJobData>) => {
     const jobId = job.id ?? '';
-    // A job recovered after its answer was handed over is not run (or charged) again.
-    if (await replies.getJob(replyJobId(jobId))) return 'already-answered';
+    // A job retried or recovered after its answer was handed over is not run (or charged) again.
+    const rerun = job.attemptsMade > 0 || (job.stalledCounter ?? 0) > 0;
+    if (rerun && (await replies.getJob(replyJobId(jobId)))) return 'already-answered';
     const startedAtMs = now();
     try {
       const result = await streamChat(client, {

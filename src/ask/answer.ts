@@ -1,7 +1,7 @@
 import type { AskJobData, Receipt, ReplyJobData } from '../queue/jobs.ts';
 import type { LedgerEntry } from '../spend/ledger-entry.ts';
 import { jobCost, type Pricing } from '../spend/pricing.ts';
-import { isoWeekOf } from '../spend/week.ts';
+import type { Recorded } from '../spend/redis-ledger.ts';
 
 /** What produced an answer, for the ledger and the receipt. */
 export interface ModelLabel {
@@ -25,10 +25,7 @@ export interface ModelAnswer {
 export interface AnswerDeps {
   label: ModelLabel;
   pricing: Pricing;
-  ledger: {
-    record(entry: LedgerEntry): Promise<boolean>;
-    between(team: string, fromMs: number, toMs: number): Promise<LedgerEntry[]>;
-  };
+  ledger: { record(entry: LedgerEntry): Promise<Recorded> };
   now: () => number;
 }
 
@@ -64,7 +61,8 @@ export async function settleAnswer(
   const cost = jobCost(deps.pricing, busySeconds);
   const promptTokens = answer.promptTokens || approxTokens(job.prompt);
   const completionTokens = answer.completionTokens || approxTokens(answer.text);
-  await deps.ledger.record({
+  // A recovered job finds its first charge: the receipt shows what the ledger holds.
+  const charged = await deps.ledger.record({
     ...baseEntry(jobId, job, deps),
     status: 'ok',
     startedAtMs: timing.startedAtMs,
@@ -75,24 +73,16 @@ export async function settleAnswer(
     costUsd: cost.costUsd,
     costBasis: cost.basis,
   });
-  // Read back what the ledger holds for this job: a recovered job shows the first charge.
-  const week = isoWeekOf(timing.endedAtMs);
-  const entries = await deps.ledger.between(job.team, week.startMs, week.endMs);
-  const charged = entries.find((e) => e.jobId === jobId);
-  const costUsd = charged?.costUsd ?? cost.costUsd;
-  const ok = entries.filter((e) => e.status === 'ok');
-  const teamWeekUsd = ok.reduce((s, e) => s + e.costUsd, 0);
-  const userWeekUsd = ok.filter((e) => e.userId === job.userId).reduce((s, e) => s + e.costUsd, 0);
   const receipt: Receipt = {
     ...deps.label,
-    promptTokens: charged?.promptTokens ?? promptTokens,
-    completionTokens: charged?.completionTokens ?? completionTokens,
+    promptTokens,
+    completionTokens,
     tokensPerSec: answer.tokensPerSec ?? completionTokens / Math.max(busySeconds, 0.001),
     latencyMs: timing.endedAtMs - job.enqueuedAtMs,
-    costUsd,
-    costBasis: charged?.costBasis ?? cost.basis,
-    teamWeekUsd,
-    userWeekUsd,
+    costUsd: charged.costUsd,
+    costBasis: charged.written ? cost.basis : 'charged on an earlier try',
+    teamWeekUsd: charged.teamWeekUsd,
+    userWeekUsd: charged.userWeekUsd,
   };
   return {
     askJobId: jobId,

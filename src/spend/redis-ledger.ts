@@ -1,20 +1,46 @@
 import type { Redis } from 'ioredis';
 import type { LedgerEntry } from './ledger-entry.ts';
+import { isoWeekOf } from './week.ts';
 
 /**
  * The spend ledger in Redis: one hash per finished job, indexed per team by end
- * time. Writes are idempotent by job id (a retried or recovered job is never
- * charged twice); teams never see each other's keys. Durable when Redis runs with
- * an append-only file (docker-compose.yml).
+ * time, with running totals per team and user for each week. Writes are
+ * idempotent by job id (a retried or recovered job is never charged twice);
+ * teams never see each other's keys. Durable when Redis runs with an
+ * append-only file (docker-compose.yml).
  */
 
-// Atomically: write the entry and index it only if no entry exists for this job.
+// Atomically, only if no entry exists for this job: write the entry, index it by
+// end time, and add its cost to the team's and the user's totals for its week.
+// Returns whether it wrote, the job's charged cost, and the two week totals.
 const RECORD_ONCE = `
-if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
-redis.call('HSET', KEYS[1], unpack(ARGV, 3))
-redis.call('ZADD', KEYS[2], ARGV[1], ARGV[2])
-return 1
+local written = 0
+if redis.call('EXISTS', KEYS[1]) == 0 then
+  redis.call('HSET', KEYS[1], unpack(ARGV, 6))
+  redis.call('ZADD', KEYS[2], ARGV[1], ARGV[2])
+  if ARGV[5] == 'ok' then
+    redis.call('HINCRBYFLOAT', KEYS[3], 'team', ARGV[4])
+    redis.call('HINCRBYFLOAT', KEYS[3], ARGV[3], ARGV[4])
+  end
+  written = 1
+end
+return {written, redis.call('HGET', KEYS[1], 'costUsd'), redis.call('HGET', KEYS[3], 'team') or '0', redis.call('HGET', KEYS[3], ARGV[3]) or '0'}
 `;
+
+/** Name of the script as an ioredis command (EVALSHA, loaded once per connection). */
+const RECORD_COMMAND = 'fitbotLedgerRecordOnce';
+
+type RecordOnce = (...args: string[]) => Promise<[number, string | null, string, string]>;
+
+export interface Recorded {
+  /** False when the job was already charged (a retry or a recovered job): nothing was added. */
+  written: boolean;
+  /** What the ledger holds as this job's cost (the first charge), USD. */
+  costUsd: number;
+  /** The team's and the user's spend in the entry's week, this job included, USD. */
+  teamWeekUsd: number;
+  userWeekUsd: number;
+}
 
 const NUMBER_FIELDS = [
   'gpuCount',
@@ -27,10 +53,16 @@ const NUMBER_FIELDS = [
 ] as const;
 
 export class RedisLedger {
+  private readonly recordOnce: RecordOnce;
+
   constructor(
     private readonly redis: Redis,
     private readonly prefix: string,
-  ) {}
+  ) {
+    const commands = redis as unknown as Record<string, RecordOnce | undefined>;
+    if (!commands[RECORD_COMMAND]) redis.defineCommand(RECORD_COMMAND, { numberOfKeys: 3, lua: RECORD_ONCE });
+    this.recordOnce = (commands[RECORD_COMMAND] as RecordOnce).bind(redis);
+  }
 
   /** Team ids come from platforms; encoding keeps `:` and spaces out of key names. */
   private teamKey(team: string): string {
@@ -41,19 +73,27 @@ export class RedisLedger {
     return `${this.teamKey(team)}:entry:${encodeURIComponent(jobId)}`;
   }
 
-  /** Write the entry unless one exists for this job; true when this call wrote it. */
-  async record(entry: LedgerEntry): Promise<boolean> {
+  /** Write the entry unless one exists for this job, and return the week's totals. */
+  async record(entry: LedgerEntry): Promise<Recorded> {
     const fields = Object.entries(entry).flatMap(([k, v]) => [k, String(v)]);
-    const written = await this.redis.eval(
-      RECORD_ONCE,
-      2,
+    const week = isoWeekOf(entry.endedAtMs).label;
+    const [written, costUsd, teamWeekUsd, userWeekUsd] = await this.recordOnce(
       this.entryKey(entry.team, entry.jobId),
       `${this.teamKey(entry.team)}:by-end`,
+      `${this.teamKey(entry.team)}:week:${week}`,
       String(entry.endedAtMs),
       entry.jobId,
+      `user:${entry.userId}`,
+      String(entry.costUsd),
+      entry.status,
       ...fields,
     );
-    return written === 1;
+    return {
+      written: written === 1,
+      costUsd: Number(costUsd ?? entry.costUsd),
+      teamWeekUsd: Number(teamWeekUsd),
+      userWeekUsd: Number(userWeekUsd),
+    };
   }
 
   async get(team: string, jobId: string): Promise<LedgerEntry | undefined> {
