@@ -46,8 +46,35 @@ export interface AskConfig {
   lockMs: number;
 }
 
+export interface DiscordConfig {
+  token: string;
+  applicationId: string;
+  /** REST base without the version (DISCORD_API_URL), default https://discord.com/api. */
+  apiUrl: string;
+  /** Register commands to this guild (development) instead of globally. */
+  guildId?: string;
+}
+
+export interface SlackConfig {
+  botToken: string;
+  mode: 'socket' | 'http';
+  /** Socket Mode app-level token (xapp-…). */
+  appToken?: string;
+  /** HTTP mode: verifies every request's signature. */
+  signingSecret?: string;
+  port: number;
+  /** Web API base (SLACK_API_URL), default https://slack.com/api/. */
+  apiUrl: string;
+  /** Users allowed to run admin commands. */
+  adminUserIds: string[];
+}
+
 export interface Config {
   logLevel: LogLevel;
+  /** Set when DISCORD_TOKEN is: the Discord adapter runs. */
+  discord?: DiscordConfig;
+  /** Set when SLACK_BOT_TOKEN is: the Slack adapter runs. */
+  slack?: SlackConfig;
   /** A team's catalog file added to the built-in one (FITBOT_CATALOG). */
   catalogFile?: string;
   /** Electricity price for owned hardware, USD per kWh. */
@@ -186,6 +213,36 @@ export function parseConfig(env: Env): Readonly<Config> {
       gpuCount: count('MAVERICK_GPU_COUNT', 2, 16),
       maxWaitSeconds: count('MAVERICK_MAX_WAIT_SECONDS', 900, 86_400),
       ...(maverickPrice !== undefined ? { pricePerGpuHourUsd: maverickPrice } : {}),
+    };
+  }
+  const discordToken = value('DISCORD_TOKEN');
+  if (discordToken) {
+    const applicationId = value('DISCORD_APPLICATION_ID');
+    if (!applicationId) problems.push('DISCORD_APPLICATION_ID is required with DISCORD_TOKEN');
+    const guildId = value('DISCORD_GUILD_ID');
+    config.discord = {
+      token: discordToken,
+      applicationId: applicationId ?? '',
+      apiUrl: (url('DISCORD_API_URL') ?? 'https://discord.com/api').replace(/\/+$/, ''),
+      ...(guildId ? { guildId } : {}),
+    };
+  }
+  const slackToken = value('SLACK_BOT_TOKEN');
+  if (slackToken) {
+    const mode = value('SLACK_MODE') ?? 'socket';
+    if (mode !== 'socket' && mode !== 'http') problems.push(`SLACK_MODE must be socket or http (got '${mode.slice(0, 20)}')`);
+    const appToken = value('SLACK_APP_TOKEN');
+    const signingSecret = value('SLACK_SIGNING_SECRET');
+    if (mode === 'socket' && !appToken) problems.push('SLACK_APP_TOKEN (xapp-…) is required in Socket Mode');
+    if (mode === 'http' && !signingSecret) problems.push('SLACK_SIGNING_SECRET is required in HTTP mode');
+    config.slack = {
+      botToken: slackToken,
+      mode: mode === 'http' ? 'http' : 'socket',
+      ...(appToken ? { appToken } : {}),
+      ...(signingSecret ? { signingSecret } : {}),
+      port: number('SLACK_PORT', 3000, (n) => Number.isInteger(n) && n >= 0 && n < 65_536, 'a port number'),
+      apiUrl: url('SLACK_API_URL') ?? 'https://slack.com/api/',
+      adminUserIds: (value('SLACK_ADMIN_USER_IDS') ?? '').split(',').map((id) => id.trim()).filter(Boolean),
     };
   }
   const catalogFile = value('FITBOT_CATALOG');
