@@ -54,7 +54,8 @@ async function measure(runner: Runner, latencyJobs: number, jobs: number): Promi
     const { done } = await runner.run(i);
     await done;
   }
-  const timed = await Promise.all(Array.from({ length: latencyJobs }, (_, i) => runner.queue.getJob(runner.jobId(i))));
+  const timed = [];
+  for (let i = 0; i < latencyJobs; i++) timed.push(await runner.queue.getJob(runner.jobId(i)));
   const latencies = timed.flatMap((j) => (j?.processedOn ? [j.processedOn - j.timestamp] : []));
   const finished: Promise<void>[] = [];
   const start = performance.now();

@@ -1,0 +1,203 @@
+import {
+  type ChatInputCommandInteraction,
+  Client,
+  DiscordAPIError,
+  Events,
+  GatewayIntentBits,
+  MessageFlags,
+  Routes,
+} from 'discord.js';
+import { orphanReply } from '../../ask/present.ts';
+import type { ContextFactory, FollowUp } from '../../command/command.ts';
+import { type DispatchOptions, dispatch } from '../../command/dispatch.ts';
+import type { Reply } from '../../command/reply.ts';
+import { splitText } from '../../command/split.ts';
+import type { DiscordConfig } from '../../config.ts';
+import type { Logger } from '../../log.ts';
+import type { ReplyJobData } from '../../queue/jobs.ts';
+import { DISCORD_LIMITS, type DiscordMessage, toDiscord } from './render.ts';
+
+/** All embeds of one message together (discord.com/developers/docs/resources/message#embed-object-embed-limits). */
+const EMBED_TOTAL_CHARS = 6000;
+/** Interaction tokens are valid for 15 minutes (discord.com/developers/docs/interactions/receiving-and-responding). */
+const TOKEN_LIFETIME_MS = 15 * 60_000;
+/** Edit only with a minute to spare: an answer in several messages must finish before the token dies. */
+const TOKEN_MARGIN_MS = 60_000;
+
+export interface DiscordAdapterOptions {
+  config: DiscordConfig;
+  dispatch: DispatchOptions;
+  makeContext: ContextFactory;
+  log: Logger;
+  /** Clock for the token's age, ms since the epoch. */
+  now?: () => number;
+}
+
+export interface DiscordAdapter {
+  client: Client;
+  /** Posts an answer whose interaction is gone (the bot restarted) to its channel, pinging only the asker. */
+  deliverOrphan(data: ReplyJobData): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** The reply's body as toDiscord composes it (text, then the code block), so a split keeps fences balanced. */
+function bodyOf(reply: Reply): string {
+  return `${reply.text ?? ''}${reply.code ? `\n\`\`\`\n${reply.code}\n\`\`\`` : ''}`.trim();
+}
+
+/**
+ * A reply in pieces that each fit one message: embeds keep the title (marked
+ * with the piece number) so continuations stay embeds; fields and footer go last.
+ * `reserveChars` leaves room in plain content for a mention.
+ */
+function splitReply(reply: Reply, reserveChars = 0): Reply[] {
+  const structured = reply.title !== undefined || (reply.fields?.length ?? 0) > 0;
+  const extraChars =
+    (reply.title?.length ?? 0) +
+    16 + // the " (12/12)" piece marker and the ellipsis of a cut title
+    (reply.fields ?? []).reduce((n, f) => n + f.name.length + f.value.length, 0) +
+    (reply.footer?.length ?? 0);
+  const limit = structured
+    ? Math.max(500, Math.min(DISCORD_LIMITS.description, EMBED_TOTAL_CHARS - extraChars))
+    : DISCORD_LIMITS.content - reserveChars;
+  const body = bodyOf(reply);
+  if (body.length <= limit && (!structured || body.length + extraChars <= EMBED_TOTAL_CHARS)) return [reply];
+  const pieces = splitText(body, limit);
+  return pieces.map((text, i) => {
+    const last = i === pieces.length - 1;
+    const mark = `(${i + 1}/${pieces.length})`;
+    return {
+      ...(structured ? { title: reply.title ? `${reply.title} ${mark}` : mark } : {}),
+      text,
+      ...(last && reply.fields ? { fields: reply.fields } : {}),
+      ...(last && reply.footer ? { footer: reply.footer } : {}),
+      ...(reply.tone ? { tone: reply.tone } : {}),
+      ...(reply.ephemeral ? { ephemeral: true } : {}),
+    };
+  });
+}
+
+/** discord.js's options for a rendered message; `content: ''` on edits clears an earlier text. */
+function options(message: DiscordMessage, edit = false) {
+  return {
+    ...(message.content !== undefined || edit ? { content: message.content ?? '' } : {}),
+    embeds: message.embeds,
+    allowedMentions: { parse: [] },
+  };
+}
+
+/** The token was refused: it expired, or the original message is gone. */
+function tokenRefused(error: unknown): boolean {
+  return error instanceof DiscordAPIError && (error.status === 401 || error.status === 404);
+}
+
+/** Starts the Discord bot: logs in, resolves once the gateway is ready, and answers slash commands. */
+export async function startDiscord(options_: DiscordAdapterOptions): Promise<DiscordAdapter> {
+  const { config, log } = options_;
+  const now = options_.now ?? Date.now;
+  const client = new Client({
+    intents: [GatewayIntentBits.Guilds],
+    rest: { api: config.apiUrl },
+    allowedMentions: { parse: [] },
+  });
+
+  /** Posts to a channel by REST (no channel cache needed), pinging only `userId`, named first. */
+  const postToChannel = async (channelId: string, reply: Reply, userId: string) => {
+    const mention = `<@${userId}>`;
+    for (const [i, piece] of splitReply(reply, mention.length + 1).entries()) {
+      const message = toDiscord({ ...piece, ephemeral: false });
+      const body =
+        i > 0
+          ? message
+          : {
+              ...message,
+              content: message.content?.includes(mention)
+                ? message.content
+                : `${mention} ${message.content ?? ''}`.trim(),
+              allowed_mentions: { users: [userId] },
+            };
+      await client.rest.post(Routes.channelMessages(channelId), { body });
+    }
+  };
+
+  /** Replaces the deferred "thinking…" message with the reply; a private reply (every UserError) goes only to the asker. */
+  const deliver = async (interaction: ChatInputCommandInteraction, reply: Reply) => {
+    const messages = splitReply(reply).map(toDiscord);
+    if (reply.ephemeral) {
+      // The deferral had to be public (the outcome was unknown within 3 s): remove it, answer privately.
+      // Only `ephemeral` decides: a red "does not fit" verdict (tone error) is an answer for the channel.
+      await interaction.deleteReply();
+      for (const m of messages) await interaction.followUp({ ...options(m), flags: MessageFlags.Ephemeral });
+      return;
+    }
+    const [first, ...rest] = messages;
+    if (first) await interaction.editReply(options(first, true));
+    for (const m of rest) await interaction.followUp(options(m));
+  };
+
+  const handle = async (interaction: ChatInputCommandInteraction) => {
+    const receivedAtMs = now();
+    const team = interaction.guildId ?? `dm-${interaction.user.id}`;
+    const fields = { command: interaction.commandName, team, interactionId: interaction.id };
+    await interaction.deferReply();
+    log.info('discord command', fields);
+    let answered = false;
+    let first: Promise<void> | undefined;
+    const followUp: FollowUp = async (answer) => {
+      answered = true;
+      await first?.catch(() => {});
+      if (now() - receivedAtMs < TOKEN_LIFETIME_MS - TOKEN_MARGIN_MS) {
+        try {
+          return await deliver(interaction, answer);
+        } catch (error) {
+          if (!tokenRefused(error)) throw error;
+          log.warn('discord reply token refused; posting to the channel', { ...fields, error });
+        }
+      }
+      await postToChannel(interaction.channelId, answer, interaction.user.id);
+    };
+    const values = Object.fromEntries(interaction.options.data.map((o) => [o.name, o.value]));
+    const ctx = options_.makeContext({
+      platform: 'discord',
+      team,
+      user: { id: interaction.user.id, name: interaction.user.username },
+      channel: interaction.channelId,
+      interactionId: interaction.id,
+      followUp,
+    });
+    const reply = await dispatch({ kind: 'named', name: interaction.commandName, values }, ctx, options_.dispatch);
+    // The answer came before the "queued" notice could be shown: showing the notice now would hide the answer.
+    if (reply.awaiting && answered) return;
+    first = deliver(interaction, reply);
+    await first;
+  };
+
+  client.on(Events.InteractionCreate, (interaction) => {
+    if (!interaction.isChatInputCommand()) return;
+    const fields = { command: interaction.commandName, team: interaction.guildId, interactionId: interaction.id };
+    void handle(interaction).catch((error: unknown) => log.error('discord interaction failed', { ...fields, error }));
+  });
+  client.on(Events.Error, (error) => log.error('discord client error', { error }));
+
+  const ready = new Promise<void>((resolve) => client.once(Events.ClientReady, () => resolve()));
+  try {
+    await client.login(config.token);
+    await ready;
+  } catch (error) {
+    await client.destroy();
+    throw error;
+  }
+  log.info('discord ready', { user: client.user?.id, applicationId: config.applicationId });
+
+  return {
+    client,
+    async deliverOrphan(data) {
+      if (!data.channel) {
+        log.warn('discord answer has no channel to post to', { jobId: data.askJobId, team: data.team });
+        return;
+      }
+      await postToChannel(data.channel, orphanReply(data, `<@${data.userId}>`), data.userId);
+    },
+    close: () => client.destroy(),
+  };
+}

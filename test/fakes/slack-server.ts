@@ -1,0 +1,143 @@
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+
+/** One Web API call as the fake received it. */
+export interface FakeApiCall {
+  /** e.g. `chat.postMessage`. */
+  method: string;
+  // biome-ignore lint/suspicious/noExplicitAny: tests read arbitrary fields of what the client sent.
+  body: any;
+  headers: Record<string, string | string[] | undefined>;
+}
+
+/** One POST to a response_url. */
+export interface FakeResponsePost {
+  /** The id the test put in the URL (`responseUrl(id)`). */
+  id: string;
+  status: number;
+  // biome-ignore lint/suspicious/noExplicitAny: tests read arbitrary Block Kit fields.
+  body: any;
+}
+
+/** A running fake Slack on loopback: the Web API and response_url endpoints on one port. */
+export interface FakeSlack {
+  /** Web API base for `clientOptions.slackApiUrl`, ending in `/`. */
+  apiUrl: string;
+  apiCalls: FakeApiCall[];
+  responsePosts: FakeResponsePost[];
+  /** A response_url that records what is POSTed to it under `id`. */
+  responseUrl(id: string): string;
+  /** From now on the response_url `id` answers 404, as Slack does once it has expired. */
+  expire(id: string): void;
+  /** Resolves once `check()` is true (polled), rejects after `timeoutMs`. */
+  waitFor(check: () => boolean, timeoutMs?: number): Promise<void>;
+  /** Stops listening and destroys open sockets. */
+  close(): Promise<void>;
+}
+
+/** The ids the fake's `auth.test` reports. */
+export const FAKE_SLACK_IDS = { team: 'T0FAKE', botUser: 'U0BOT', bot: 'B0BOT' } as const;
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}
+
+/**
+ * The WebClient posts `application/x-www-form-urlencoded` with objects (blocks)
+ * as JSON strings; respond() posts JSON. Either way the test sees parsed objects.
+ */
+function parseBody(raw: string, contentType: string | undefined): Record<string, unknown> {
+  if (raw === '') return {};
+  if (contentType?.includes('application/json')) return JSON.parse(raw) as Record<string, unknown>;
+  const parsed: Record<string, unknown> = {};
+  for (const [key, value] of new URLSearchParams(raw)) {
+    parsed[key] = /^[[{]/.test(value) ? JSON.parse(value) : value;
+  }
+  return parsed;
+}
+
+/** Starts a fake Slack Web API (`auth.test`, `chat.postMessage`, `chat.postEphemeral`) and response_url endpoint on 127.0.0.1, a free port. */
+export async function startFakeSlack(): Promise<FakeSlack> {
+  const apiCalls: FakeApiCall[] = [];
+  const responsePosts: FakeResponsePost[] = [];
+  const expired = new Set<string>();
+  const sockets = new Set<Socket>();
+  let ts = 1_700_000_000;
+
+  const json = (res: ServerResponse, status: number, body: unknown) => {
+    res.writeHead(status, { 'content-type': 'application/json' });
+    res.end(JSON.stringify(body));
+  };
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const path = new URL(req.url ?? '/', 'http://fake').pathname;
+    const body = parseBody(await readBody(req), req.headers['content-type']);
+    const respond = /^\/respond\/([^/]+)$/.exec(path);
+    if (respond?.[1]) {
+      const id = respond[1];
+      const status = expired.has(id) ? 404 : 200;
+      responsePosts.push({ id, status, body });
+      res.writeHead(status, { 'content-type': 'text/plain' });
+      res.end(status === 200 ? 'ok' : 'expired_url');
+      return;
+    }
+    const api = /^\/api\/([\w.]+)$/.exec(path);
+    if (!api?.[1]) return json(res, 404, { ok: false, error: 'not_found' });
+    const method = api[1];
+    apiCalls.push({ method, body, headers: req.headers });
+    ts += 1;
+    switch (method) {
+      case 'auth.test':
+        return json(res, 200, {
+          ok: true,
+          url: 'https://fake.slack.com/',
+          team: 'Fake Team',
+          user: 'fitbot',
+          team_id: FAKE_SLACK_IDS.team,
+          user_id: FAKE_SLACK_IDS.botUser,
+          bot_id: FAKE_SLACK_IDS.bot,
+        });
+      case 'chat.postMessage':
+        return json(res, 200, { ok: true, channel: body.channel, ts: `${ts}.000100`, message: { text: body.text } });
+      case 'chat.postEphemeral':
+        return json(res, 200, { ok: true, message_ts: `${ts}.000100` });
+      default:
+        return json(res, 200, { ok: false, error: 'unknown_method' });
+    }
+  }
+
+  const server = createServer((req, res) => {
+    void handle(req, res).catch(() => res.destroy());
+  });
+  server.on('connection', (socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+
+  return {
+    apiUrl: `${origin}/api/`,
+    apiCalls,
+    responsePosts,
+    responseUrl: (id) => `${origin}/respond/${encodeURIComponent(id)}`,
+    expire: (id) => expired.add(id),
+    async waitFor(check, timeoutMs = 5000) {
+      const deadline = Date.now() + timeoutMs;
+      while (!check()) {
+        if (Date.now() > deadline) throw new Error(`fake Slack: condition not met within ${timeoutMs} ms`);
+        await new Promise((r) => setTimeout(r, 10));
+      }
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const socket of sockets) socket.destroy();
+        server.close(() => resolve());
+      }),
+  };
+}
