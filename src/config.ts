@@ -230,7 +230,8 @@ export function parseConfig(env: Env): Readonly<Config> {
   const slackToken = value('SLACK_BOT_TOKEN');
   if (slackToken) {
     const mode = value('SLACK_MODE') ?? 'socket';
-    if (mode !== 'socket' && mode !== 'http') problems.push(`SLACK_MODE must be socket or http (got '${mode.slice(0, 20)}')`);
+    if (mode !== 'socket' && mode !== 'http')
+      problems.push(`SLACK_MODE must be socket or http (got '${mode.slice(0, 20)}')`);
     const appToken = value('SLACK_APP_TOKEN');
     const signingSecret = value('SLACK_SIGNING_SECRET');
     if (mode === 'socket' && !appToken) problems.push('SLACK_APP_TOKEN (xapp-…) is required in Socket Mode');
@@ -242,7 +243,10 @@ export function parseConfig(env: Env): Readonly<Config> {
       ...(signingSecret ? { signingSecret } : {}),
       port: number('SLACK_PORT', 3000, (n) => Number.isInteger(n) && n >= 0 && n < 65_536, 'a port number'),
       apiUrl: url('SLACK_API_URL') ?? 'https://slack.com/api/',
-      adminUserIds: (value('SLACK_ADMIN_USER_IDS') ?? '').split(',').map((id) => id.trim()).filter(Boolean),
+      adminUserIds: (value('SLACK_ADMIN_USER_IDS') ?? '')
+        .split(',')
+        .map((id) => id.trim())
+        .filter(Boolean),
     };
   }
   const catalogFile = value('FITBOT_CATALOG');

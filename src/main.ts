@@ -1,13 +1,18 @@
 import { randomUUID } from 'node:crypto';
 import { userInfo } from 'node:os';
+import { commands } from '../commands/index.ts';
 import { runConsoleChat } from './adapters/console/chat.ts';
 import { toText } from './adapters/console/render.ts';
+import { type DiscordAdapter, startDiscord } from './adapters/discord/bot.ts';
+import { type SlackAdapter, startSlack } from './adapters/slack/app.ts';
 import { dispatchOptions, fitServices } from './app.ts';
 import { orphanReply } from './ask/present.ts';
+import type { ContextFactory } from './command/command.ts';
 import { type Config, ConfigError, readConfig } from './config.ts';
 import { isUserError } from './errors.ts';
-import { createLogger } from './log.ts';
-import { startPipeline } from './pipeline.ts';
+import { createLogger, type Logger } from './log.ts';
+import { type Pipeline, startPipeline } from './pipeline.ts';
+import type { ReplyJobData } from './queue/jobs.ts';
 
 function localUser(config: Config): string {
   try {
@@ -23,10 +28,39 @@ function followUpTimeoutMs(config: Config): number {
   return attempts * (2 * timeoutMs) + backoffMs * 2 ** attempts;
 }
 
+interface Adapters {
+  discord?: DiscordAdapter;
+  slack?: SlackAdapter;
+}
+
+/** Deliver an answer whose reply handle is gone through the platform it came from. */
+function orphanDelivery(adapters: Adapters, log: Logger) {
+  return async (data: ReplyJobData) => {
+    if (data.platform === 'discord' && adapters.discord) return adapters.discord.deliverOrphan(data);
+    if (data.platform === 'slack' && adapters.slack) return adapters.slack.deliverOrphan(data);
+    if (data.platform === 'console') {
+      process.stdout.write(`${toText(orphanReply(data, `@${data.userName}`))}\n\n`);
+      return;
+    }
+    log.warn('answer for a platform not running here', {
+      platform: data.platform,
+      jobId: data.askJobId,
+      team: data.team,
+    });
+  };
+}
+
+function waitForSignal(): Promise<string> {
+  return new Promise((resolve) => {
+    process.once('SIGTERM', () => resolve('SIGTERM'));
+    process.once('SIGINT', () => resolve('SIGINT'));
+  });
+}
+
 /**
  * `npm start`: fitbot with the /ask pipeline (Redis, queues, the model workers
- * that are configured, all in this process), and the console chat on
- * stdin/stdout when no Discord or Slack tokens are set.
+ * that are configured, all in this process) on each platform whose tokens are set
+ * — or, with none, the console chat on stdin/stdout.
  */
 export async function start(): Promise<number> {
   let config: Readonly<Config>;
@@ -50,40 +84,68 @@ export async function start(): Promise<number> {
     }
     throw error;
   }
-  const user = localUser(config);
-  const pipeline = await startPipeline({
+  const adapters: Adapters = {};
+  const pipeline: Pipeline = await startPipeline({
     config,
     catalog: fit.catalog,
     log,
     workers: ['scout', 'maverick'],
-    deliverOrphan: async (data) => {
-      process.stdout.write(`${toText(orphanReply(data, `@${data.userName}`))}\n\n`);
-    },
+    deliverOrphan: orphanDelivery(adapters, log),
   });
   if (pipeline.unavailable) process.stderr.write(`fitbot: ${pipeline.unavailable}\n`);
-  const runId = randomUUID().slice(0, 8);
+  const makeContext: ContextFactory = (interaction) => ({
+    ...interaction,
+    now: new Date(),
+    fit,
+    ...(pipeline.ask ? { ask: pipeline.ask } : {}),
+    ...(pipeline.spend ? { spend: pipeline.spend } : {}),
+    ...(pipeline.unavailable ? { unavailable: pipeline.unavailable } : {}),
+  });
+  const dispatch = dispatchOptions(log);
   try {
-    await runConsoleChat({
-      input: process.stdin,
-      output: process.stdout,
-      interactive: Boolean(process.stdin.isTTY),
-      dispatch: dispatchOptions(log),
-      followUpTimeoutMs: followUpTimeoutMs(config),
-      context: (followUp, line) => ({
-        platform: 'console',
-        team: 'console',
-        user: { id: user, name: user },
-        interactionId: `${runId}-${line}`,
-        now: new Date(),
-        fit,
-        followUp,
-        ...(pipeline.ask ? { ask: pipeline.ask } : {}),
-        ...(pipeline.spend ? { spend: pipeline.spend } : {}),
-        ...(pipeline.unavailable ? { unavailable: pipeline.unavailable } : {}),
-      }),
-    });
+    if (!config.discord && !config.slack) {
+      const user = localUser(config);
+      const runId = randomUUID().slice(0, 8);
+      await runConsoleChat({
+        input: process.stdin,
+        output: process.stdout,
+        interactive: Boolean(process.stdin.isTTY),
+        dispatch,
+        followUpTimeoutMs: followUpTimeoutMs(config),
+        context: (followUp, line) =>
+          makeContext({
+            platform: 'console',
+            team: 'console',
+            user: { id: user, name: user },
+            interactionId: `${runId}-${line}`,
+            followUp,
+          }),
+      });
+      return 0;
+    }
+    if (config.discord) {
+      adapters.discord = await startDiscord({ config: config.discord, dispatch, makeContext, log });
+      log.info('discord connected');
+    }
+    if (config.slack) {
+      adapters.slack = await startSlack({
+        config: config.slack,
+        dispatch,
+        makeContext,
+        log,
+        commandNames: commands.map((c) => c.spec.name),
+      });
+      log.info('slack started', {
+        mode: config.slack.mode,
+        ...(adapters.slack.port ? { port: adapters.slack.port } : {}),
+      });
+    }
+    const signal = await waitForSignal();
+    log.info('shutting down', { signal });
+    return 0;
   } finally {
+    await adapters.discord?.close();
+    await adapters.slack?.close();
     await pipeline.close();
   }
-  return 0;
 }

@@ -78,7 +78,10 @@ export function defineCommand<const S extends CommandSpec>(command: Command<S>):
 }
 
 /** What an adapter knows about one interaction; the app adds the services (fit, ask, spend, time). */
-export type InteractionContext = Pick<CommandContext, 'platform' | 'team' | 'user' | 'channel' | 'interactionId' | 'followUp'>;
+export type InteractionContext = Pick<
+  CommandContext,
+  'platform' | 'team' | 'user' | 'channel' | 'interactionId' | 'followUp'
+>;
 
 /** Builds a command's full context from what an adapter knows. */
 export type ContextFactory = (interaction: InteractionContext) => CommandContext;

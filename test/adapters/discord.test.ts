@@ -286,6 +286,7 @@ describe('Discord adapter end to end (real discord.js Client, fake Discord)', ()
       expect(e.description.length).toBeLessThanOrEqual(4096);
       expect(total).toBeLessThanOrEqual(6000);
     }
+    expect(embeds.length).toBeGreaterThanOrEqual(2);
     expect(embeds.at(-1).fields).toHaveLength(4);
     expect(embeds.at(-1).footer).toEqual({ text: 'the footer' });
     expect(embeds.slice(0, -1).every((e) => e.fields === undefined && e.footer === undefined)).toBe(true);
