@@ -97,3 +97,11 @@ describe('platform limits', () => {
     }
   });
 });
+
+describe('an /ask answer with its receipt', () => {
+  it('GIVEN text and a footer only THEN Discord still shows the receipt (in an embed)', () => {
+    const message = toDiscord({ text: '4', footer: 'Scout · $0.01', tone: 'info' });
+    expect(message.embeds[0]?.footer).toEqual({ text: 'Scout · $0.01' });
+    expect(message.embeds[0]?.description).toBe('4');
+  });
+});

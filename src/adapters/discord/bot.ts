@@ -78,7 +78,7 @@ function splitReply(reply: Reply, reserveChars = 0): Reply[] {
 }
 
 /** discord.js's options for a rendered message; `content: ''` on edits clears an earlier text. */
-function options(message: DiscordMessage, edit = false) {
+function messageOptions(message: DiscordMessage, edit = false) {
   return {
     ...(message.content !== undefined || edit ? { content: message.content ?? '' } : {}),
     embeds: message.embeds,
@@ -92,9 +92,9 @@ function tokenRefused(error: unknown): boolean {
 }
 
 /** Starts the Discord bot: logs in, resolves once the gateway is ready, and answers slash commands. */
-export async function startDiscord(options_: DiscordAdapterOptions): Promise<DiscordAdapter> {
-  const { config, log } = options_;
-  const now = options_.now ?? Date.now;
+export async function startDiscord(adapterOptions: DiscordAdapterOptions): Promise<DiscordAdapter> {
+  const { config, log } = adapterOptions;
+  const now = adapterOptions.now ?? Date.now;
   const client = new Client({
     intents: [GatewayIntentBits.Guilds],
     rest: { api: config.apiUrl },
@@ -127,12 +127,12 @@ export async function startDiscord(options_: DiscordAdapterOptions): Promise<Dis
       // The deferral had to be public (the outcome was unknown within 3 s): remove it, answer privately.
       // Only `ephemeral` decides: a red "does not fit" verdict (tone error) is an answer for the channel.
       await interaction.deleteReply();
-      for (const m of messages) await interaction.followUp({ ...options(m), flags: MessageFlags.Ephemeral });
+      for (const m of messages) await interaction.followUp({ ...messageOptions(m), flags: MessageFlags.Ephemeral });
       return;
     }
     const [first, ...rest] = messages;
-    if (first) await interaction.editReply(options(first, true));
-    for (const m of rest) await interaction.followUp(options(m));
+    if (first) await interaction.editReply(messageOptions(first, true));
+    for (const m of rest) await interaction.followUp(messageOptions(m));
   };
 
   const handle = async (interaction: ChatInputCommandInteraction) => {
@@ -157,7 +157,7 @@ export async function startDiscord(options_: DiscordAdapterOptions): Promise<Dis
       await postToChannel(interaction.channelId, answer, interaction.user.id);
     };
     const values = Object.fromEntries(interaction.options.data.map((o) => [o.name, o.value]));
-    const ctx = options_.makeContext({
+    const ctx = adapterOptions.makeContext({
       platform: 'discord',
       team,
       user: { id: interaction.user.id, name: interaction.user.username },
@@ -165,7 +165,11 @@ export async function startDiscord(options_: DiscordAdapterOptions): Promise<Dis
       interactionId: interaction.id,
       followUp,
     });
-    const reply = await dispatch({ kind: 'named', name: interaction.commandName, values }, ctx, options_.dispatch);
+    const reply = await dispatch(
+      { kind: 'named', name: interaction.commandName, values },
+      ctx,
+      adapterOptions.dispatch,
+    );
     // The answer came before the "queued" notice could be shown: showing the notice now would hide the answer.
     if (reply.awaiting && answered) return;
     first = deliver(interaction, reply);

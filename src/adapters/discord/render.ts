@@ -48,7 +48,8 @@ export interface DiscordMessage {
 export function toDiscord(reply: Reply): DiscordMessage {
   const code = reply.code ? `\n\`\`\`\n${reply.code}\n\`\`\`` : '';
   const description = `${reply.text ?? ''}${code}`.trim();
-  const structured = reply.title !== undefined || (reply.fields?.length ?? 0) > 0;
+  // Anything beyond plain text (a title, fields, a receipt footer) goes in an embed.
+  const structured = reply.title !== undefined || (reply.fields?.length ?? 0) > 0 || reply.footer !== undefined;
   const message: DiscordMessage = { embeds: [], allowed_mentions: { parse: [] } };
   if (structured) {
     message.embeds.push({
