@@ -5,7 +5,7 @@ import type { CommandContext, FitServices } from './command/command.ts';
 import type { DispatchOptions } from './command/dispatch.ts';
 import type { Config } from './config.ts';
 import { UserError } from './errors.ts';
-import { SPEED_MODEL } from './fit/calibration.ts';
+import { MEASURED_RECORDS, measuredPromptSpeeds, SPEED_MODEL } from './fit/calibration.ts';
 import { BUILTIN_CATALOG } from './fit/catalog/index.ts';
 import { mergeCatalogs, parseCatalog } from './fit/catalog/validate.ts';
 import type { Logger } from './log.ts';
@@ -32,7 +32,11 @@ export function fitServices(config: Pick<Config, 'electricityUsdPerKwh'>, catalo
   const catalog = catalogFile ? mergeCatalogs(BUILTIN_CATALOG, readCatalogFile(catalogFile)) : BUILTIN_CATALOG;
   return {
     catalog,
-    engine: { speedModel: SPEED_MODEL, electricityUsdPerKwh: config.electricityUsdPerKwh },
+    engine: {
+      speedModel: SPEED_MODEL,
+      electricityUsdPerKwh: config.electricityUsdPerKwh,
+      promptSpeeds: measuredPromptSpeeds(catalog, MEASURED_RECORDS),
+    },
   };
 }
 

@@ -90,8 +90,8 @@ async function main(argv: string[]): Promise<number> {
       return 64; // EX_USAGE
     }
     if (error instanceof ConfigError) {
-      process.stderr.write(`${error.message}\n`);
-      return 78;
+      process.stderr.write(`${error.message}\n(see .env.example)\n`);
+      return 78; // EX_CONFIG
     }
     throw error;
   }

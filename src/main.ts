@@ -8,7 +8,7 @@ import { type SlackAdapter, startSlack } from './adapters/slack/app.ts';
 import { dispatchOptions, fitServices } from './app.ts';
 import { orphanReply } from './ask/present.ts';
 import type { ContextFactory } from './command/command.ts';
-import { type Config, ConfigError, readConfig } from './config.ts';
+import { type Config, readConfig } from './config.ts';
 import { isUserError } from './errors.ts';
 import { createLogger, type Logger } from './log.ts';
 import { type Pipeline, startPipeline } from './pipeline.ts';
@@ -63,16 +63,7 @@ function waitForSignal(): Promise<string> {
  * — or, with none, the console chat on stdin/stdout.
  */
 export async function start(): Promise<number> {
-  let config: Readonly<Config>;
-  try {
-    config = readConfig();
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      process.stderr.write(`${error.message}\n(see .env.example)\n`);
-      return 78; // EX_CONFIG
-    }
-    throw error;
-  }
+  const config = readConfig(); // a ConfigError reaches the CLI's boundary: exit 78 naming every bad variable
   const log = createLogger(config.logLevel);
   let fit: ReturnType<typeof fitServices>;
   try {

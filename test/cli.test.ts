@@ -96,6 +96,30 @@ describe('fitbot fit (CLI)', () => {
   });
 });
 
+describe('fitbot route (CLI)', () => {
+  it('GIVEN a heavy prompt and --json THEN target maverick with a reason', () => {
+    const { code, stdout } = fitbot([
+      'route',
+      'Prove by induction that the sum of the first n odd numbers is n^2, step by step, and answer only in valid JSON matching this schema',
+      '--json',
+    ]);
+    expect(code).toBe(0);
+    const out = JSON.parse(stdout);
+    expect(out.target).toBe('maverick');
+    expect(out.reason).toMatch(/Maverick/);
+  });
+
+  it('GIVEN a light prompt THEN scout, as a line of text', () => {
+    const { code, stdout } = fitbot(['route', 'what is the capital of France?']);
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/^scout: /);
+  });
+
+  it('GIVEN no prompt THEN exit 64', () => {
+    expect(fitbot(['route']).code).toBe(64);
+  });
+});
+
 describe('console chat (npm start with no tokens)', () => {
   it('GIVEN commands on stdin THEN it answers each and exits at end of input', () => {
     const { code, stdout } = fitbot([], '/fit maverick q3 2xh100\n/fit scout q4 rtx4090\n/nope\n');

@@ -1,6 +1,6 @@
 import type { CommandContext } from '../src/command/command.ts';
 import { DEFAULT_ELECTRICITY_USD_PER_KWH } from '../src/config.ts';
-import { SPEED_MODEL } from '../src/fit/calibration.ts';
+import { MEASURED_RECORDS, measuredPromptSpeeds, SPEED_MODEL } from '../src/fit/calibration.ts';
 import { BUILTIN_CATALOG } from '../src/fit/catalog/index.ts';
 import type { Catalog } from '../src/fit/catalog/types.ts';
 import { type EngineContext, type FitRequest, type FitResult, fit } from '../src/fit/engine.ts';
@@ -8,6 +8,7 @@ import { type EngineContext, type FitRequest, type FitResult, fit } from '../src
 export const engine: EngineContext = {
   speedModel: SPEED_MODEL,
   electricityUsdPerKwh: DEFAULT_ELECTRICITY_USD_PER_KWH,
+  promptSpeeds: measuredPromptSpeeds(BUILTIN_CATALOG, MEASURED_RECORDS),
 };
 
 /** `/fit` on the built-in catalog from loose words, as a user would type them. */

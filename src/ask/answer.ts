@@ -40,6 +40,21 @@ function baseEntry(jobId: string, job: AskJobData, deps: AnswerDeps) {
   };
 }
 
+/** The reply job for the bot: who asked where, the route, and the outcome. */
+function replyFor(jobId: string, job: AskJobData, outcome: ReplyJobData['outcome']): ReplyJobData {
+  return {
+    askJobId: jobId,
+    team: job.team,
+    platform: job.platform,
+    userId: job.userId,
+    userName: job.userName,
+    ...(job.channel ? { channel: job.channel } : {}),
+    target: job.target,
+    routeReason: job.routeReason,
+    outcome,
+  };
+}
+
 /** Rough token count when a server sends no usage: 4 characters a token. */
 function approxTokens(text: string): number {
   return Math.ceil(text.length / 4);
@@ -84,17 +99,7 @@ export async function settleAnswer(
     teamWeekUsd: charged.teamWeekUsd,
     userWeekUsd: charged.userWeekUsd,
   };
-  return {
-    askJobId: jobId,
-    team: job.team,
-    platform: job.platform,
-    userId: job.userId,
-    userName: job.userName,
-    ...(job.channel ? { channel: job.channel } : {}),
-    target: job.target,
-    routeReason: job.routeReason,
-    outcome: { ok: true, answer: answer.text, finishReason: answer.finishReason, receipt },
-  };
+  return replyFor(jobId, job, { ok: true, answer: answer.text, finishReason: answer.finishReason, receipt });
 }
 
 /**
@@ -119,15 +124,5 @@ export async function settleFailure(
     costUsd: 0,
     costBasis: 'failed: not charged',
   });
-  return {
-    askJobId: jobId,
-    team: job.team,
-    platform: job.platform,
-    userId: job.userId,
-    userName: job.userName,
-    ...(job.channel ? { channel: job.channel } : {}),
-    target: job.target,
-    routeReason: job.routeReason,
-    outcome: { ok: false, error: message },
-  };
+  return replyFor(jobId, job, { ok: false, error: message });
 }

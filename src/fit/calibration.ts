@@ -2,7 +2,7 @@ import calibration from '../../data/speed-calibration.json' with { type: 'json' 
 import fitted from '../../data/speed-model.json' with { type: 'json' };
 import type { Catalog } from './catalog/types.ts';
 import { normalizeName } from './fuzzy.ts';
-import { resolveHardware } from './resolve.ts';
+import { resolveHardware, resolveModel } from './resolve.ts';
 import type { SpeedModel, SpeedRecord } from './speed-model.ts';
 
 /** A record of data/speed-calibration.json (measured llama.cpp decode speeds, each with its source). */
@@ -15,6 +15,16 @@ export interface MeasuredRecord {
   mem_bw_gbs_theoretical: number;
   bytes_per_token_gb_est: number;
   measured_tg_tok_s: number;
+  measured_pp_tok_s: number | null;
+  source: string;
+}
+
+/** A measured prompt-processing speed for one model file on one device, to quote instead of guessing. */
+export interface MeasuredPromptSpeed {
+  modelId: string;
+  quant: string;
+  deviceId: string;
+  tokensPerSec: number;
   source: string;
 }
 
@@ -26,6 +36,26 @@ export const MEASURED_RECORDS: readonly MeasuredRecord[] = calibration.records;
  * checks this file is current.
  */
 export const SPEED_MODEL: SpeedModel = fitted.model;
+
+/** Prompt-processing speeds measured in the calibration data, keyed by catalog ids. */
+export function measuredPromptSpeeds(catalog: Catalog, records: readonly MeasuredRecord[]): MeasuredPromptSpeed[] {
+  return records.flatMap((r) => {
+    if (r.measured_pp_tok_s === null || r.gpu_count !== 1) return [];
+    try {
+      return [
+        {
+          modelId: resolveModel(catalog, r.model).id,
+          quant: r.quant,
+          deviceId: deviceKey(catalog, r.hardware),
+          tokensPerSec: r.measured_pp_tok_s,
+          source: r.source,
+        },
+      ];
+    } catch {
+      return [];
+    }
+  });
+}
 
 /** The catalog id of a record's device, so its correction applies to `/fit` on it. */
 export function deviceKey(catalog: Catalog, hardware: string): string {

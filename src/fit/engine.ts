@@ -1,4 +1,5 @@
 import { UserError } from '../errors.ts';
+import type { MeasuredPromptSpeed } from './calibration.ts';
 import type { KvCacheType } from './catalog/quants.ts';
 import type { Catalog, HardwareSpec, ModelFile, ModelSpec } from './catalog/types.ts';
 import { type CostEstimate, costEstimate, type Usage } from './cost.ts';
@@ -77,6 +78,11 @@ export interface SpeedReport {
   high: number;
   /** Decode speed with the KV cache filled to the asked context (still optimistic past 32K). */
   atContextTokensPerSec: number;
+  /**
+   * Prompt processing for one stream, only where it was measured for this model
+   * file on one device of this kind (compute-bound, so no bandwidth model applies).
+   */
+  prompt?: { tokensPerSec: number; source: string };
   /** What bounds the estimate: the device's memory, or system RAM for offloaded weights. */
   bound: 'device-memory' | 'system-ram';
   longContextWarning: boolean;
@@ -93,6 +99,8 @@ export interface Evaluation {
 export interface EngineContext {
   speedModel: SpeedModel;
   electricityUsdPerKwh: number;
+  /** Measured prompt-processing speeds; /fit quotes one only for the same model file on the same device. */
+  promptSpeeds?: readonly MeasuredPromptSpeed[];
 }
 
 interface Placement {
@@ -267,7 +275,13 @@ function speedOf(config: FitConfig, placement: Placement, ctx: EngineContext): S
   const short = secondsPerToken(config, placement, ctx, 0);
   const band = ctx.speedModel.band;
   const mid = 1 / short(SYSTEM_RAM_GBPS.mid, 1);
+  const prompt = placement.offload
+    ? undefined
+    : ctx.promptSpeeds?.find(
+        (p) => p.modelId === config.model.id && p.quant === config.file.quant && p.deviceId === config.device.id,
+      );
   return {
+    ...(prompt ? { prompt: { tokensPerSec: prompt.tokensPerSec, source: prompt.source } } : {}),
     decodeTokensPerSec: mid,
     low: Math.min(1 / short(SYSTEM_RAM_GBPS.low, band.low), mid),
     high: Math.max(1 / short(SYSTEM_RAM_GBPS.high, band.high), mid),

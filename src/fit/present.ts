@@ -97,6 +97,10 @@ function speedField(r: FitResult): ReplyField {
       `~${tokensPerSec(s.atContextTokensPerSec)} tok/s with ${contextLabel(r.config.contextTokens)} of context`,
     );
   }
+  if (s.prompt) {
+    const cited = /https?:\/\/\S+/.exec(s.prompt.source)?.[0] ?? 'data/speed-calibration.json';
+    lines.push(`prompt processing ${Math.round(s.prompt.tokensPerSec)} tok/s (measured with llama.cpp; ${cited})`);
+  }
   if (s.bound === 'system-ram') lines.push('bounded by system RAM (50–80 GB/s for dual-channel DDR5)');
   if (r.config.count > 1) lines.push(`${r.config.count} GPUs split by layer add memory, not speed`);
   if (s.longContextWarning) lines.push('⚠ past 32K of context, llama.cpp decodes 1.5–2.5× slower than this');
@@ -245,6 +249,7 @@ export function fitJson(r: FitResult) {
       low: round(e.speed.low, 1),
       high: round(e.speed.high, 1),
       atContextTokensPerSec: round(e.speed.atContextTokensPerSec, 1),
+      promptTokensPerSec: e.speed.prompt ? e.speed.prompt.tokensPerSec : null,
       bound: e.speed.bound,
       estimate: true,
       longContextWarning: e.speed.longContextWarning,

@@ -11,6 +11,8 @@ export interface DiscordRequest {
   // biome-ignore lint/suspicious/noExplicitAny: tests read arbitrary fields of the JSON body the client sent.
   body: any;
   headers: Record<string, string | string[] | undefined>;
+  /** `performance.now()` in this process when the request arrived, before its body was read (benchmarks time acks with it). */
+  receivedAtMs: number;
 }
 
 /** A canned error for the next request that matches. */
@@ -164,12 +166,13 @@ export async function startFakeDiscord(): Promise<FakeDiscord> {
   });
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const receivedAtMs = performance.now();
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     const raw = await readBody(req);
     const route = url.pathname.replace(/^\/api\/v10/, '');
     const method = req.method ?? 'GET';
     const body = raw === '' ? undefined : JSON.parse(raw);
-    record({ method, route, query: url.searchParams, body, headers: req.headers });
+    record({ method, route, query: url.searchParams, body, headers: req.headers, receivedAtMs });
     const send = (status: number, json?: unknown) => {
       if (json === undefined) return void res.writeHead(status).end();
       res.writeHead(status, JSON_HEADERS).end(JSON.stringify(json));

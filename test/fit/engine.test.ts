@@ -89,6 +89,11 @@ describe('/fit must-show cases', () => {
     expect(['fits', 'tight']).toContain(base.evaluation.verdict);
   });
 
+  it('GIVEN a model file and device with a measured prompt speed THEN it is quoted, with its source; otherwise none', () => {
+    expect(fitOf('scout', 'q4_k_m', 'strix halo').evaluation.speed.prompt).toMatchObject({ tokensPerSec: 249.26 });
+    expect(fitOf('scout', 'q4_k_m', 'h100').evaluation.speed.prompt).toBeUndefined();
+  });
+
   it('GIVEN a context beyond the model THEN a UserError', () => {
     expect(() => fitOf('llama 3 8b', 'q4', 'h100', { contextTokens: 10_000_000 })).toThrow(UserError);
   });
