@@ -443,6 +443,8 @@ const cases: Case[] = [
       expect(answer?.text).toContain('Scout — auto → Scout: light prompt');
       expect(answer?.ephemeral).toBe(false);
       expect(all).toContain(RECEIPT_LINE);
+      // The answer came during submit: no stale "queued" notice may follow it.
+      expect(messages.at(-1)?.text).not.toMatch(/^Queued on/);
     },
   },
   {

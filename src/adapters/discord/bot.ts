@@ -51,7 +51,8 @@ function bodyOf(reply: Reply): string {
  * `reserveChars` leaves room in plain content for a mention.
  */
 function splitReply(reply: Reply, reserveChars = 0): Reply[] {
-  const structured = reply.title !== undefined || (reply.fields?.length ?? 0) > 0;
+  // As toDiscord decides: a title, fields or a footer make an embed.
+  const structured = reply.title !== undefined || (reply.fields?.length ?? 0) > 0 || reply.footer !== undefined;
   const extraChars =
     (reply.title?.length ?? 0) +
     16 + // the " (12/12)" piece marker and the ellipsis of a cut title

@@ -166,7 +166,12 @@ export async function startSlack(options: SlackAdapterOptions): Promise<SlackAda
       // First, before any work: Slack shows the user an error after 3 s without an ack.
       await ack();
       const work = (async () => {
-        const followUp = deliverer(respond, command.channel_id, command.user_id);
+        const deliver = deliverer(respond, command.channel_id, command.user_id);
+        let answered = false;
+        const followUp: FollowUp = (reply) => {
+          answered = true;
+          return deliver(reply);
+        };
         const ctx = options.makeContext({
           platform: 'slack',
           team: command.team_id,
@@ -177,7 +182,9 @@ export async function startSlack(options: SlackAdapterOptions): Promise<SlackAda
         });
         log.debug('slack command', { command: name, team: command.team_id, user: command.user_id });
         const reply = await dispatch({ kind: 'text', line: `/${name} ${command.text}` }, ctx, options.dispatch);
-        await followUp(reply);
+        // An answer that came before the "queued" notice makes the notice stale: skip it.
+        if (reply.awaiting && answered) return;
+        await deliver(reply);
       })().catch((error) => log.error('slack delivery failed', { command: name, team: command.team_id, error }));
       inFlight.add(work);
       await work;
