@@ -5,6 +5,7 @@
  * private redis-server is started when none answers).
  */
 import { DEFAULT_REDIS_URL, ensureRedis } from '../src/infra/local-redis.ts';
+import { benchAdapters } from './adapters.ts';
 import { benchFit } from './fit.ts';
 import { benchPipeline } from './pipeline.ts';
 import { machine } from './stats.ts';
@@ -28,3 +29,7 @@ try {
 } finally {
   await redis.stop?.();
 }
+
+const adapters = await benchAdapters();
+console.log('\n## Acknowledge latency: 200 slash commands at once through each adapter\n');
+console.log(adapters.table);
