@@ -2,15 +2,25 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { Redis } from 'ioredis';
+import { afterAll, describe, expect, it } from 'vitest';
+import { deleteKeys } from './redis-helpers.ts';
 
 const BIN = new URL('../bin/fitbot.js', import.meta.url).pathname;
+/** The console chat starts the /ask pipeline on the test Redis: its keys go under this prefix, removed after. */
+const PREFIX = `test-cli-${process.pid}`;
+
+afterAll(async () => {
+  const redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
+  await deleteKeys(redis, PREFIX);
+  redis.disconnect();
+});
 
 function fitbot(args: string[], input?: string, env: Record<string, string> = {}) {
   const result = spawnSync(process.execPath, [BIN, ...args], {
     input,
     encoding: 'utf8',
-    env: { ...process.env, LOG_LEVEL: 'warn', ...env },
+    env: { ...process.env, LOG_LEVEL: 'warn', REDIS_PREFIX: PREFIX, ...env },
     timeout: 30_000,
   });
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };
