@@ -1,4 +1,3 @@
-import { createHmac } from 'node:crypto';
 import { commands } from '../commands/index.ts';
 import { startDiscord } from '../src/adapters/discord/bot.ts';
 import { startSlack } from '../src/adapters/slack/app.ts';
@@ -6,7 +5,7 @@ import type { ContextFactory } from '../src/command/command.ts';
 import { quantile } from '../src/fit/speed-model.ts';
 import { createLogger, type Logger } from '../src/log.ts';
 import { commandInteraction, startFakeDiscord } from '../test/fakes/discord-server.ts';
-import { startFakeSlack } from '../test/fakes/slack-server.ts';
+import { slashCommandRequest, startFakeSlack } from '../test/fakes/slack-server.ts';
 import { testContext } from '../test/helpers.ts';
 
 export interface AckFigures {
@@ -168,27 +167,15 @@ async function benchSlack(count: number, warmUp: number): Promise<PlatformRun> {
     const prepare = () => {
       serial += 1;
       const id = `b${serial}`;
-      const body = new URLSearchParams({
-        token: 'deprecated-verification-token',
-        team_id: 'T1',
-        team_domain: 'fit',
-        channel_id: 'C1',
-        channel_name: 'general',
-        user_id: 'U1',
-        user_name: 'ada',
-        command: '/fit',
-        text: caseOf(serial).join(' '),
-        api_app_id: 'A1',
-        response_url: fake.responseUrl(id),
-        trigger_id: `trigger-${id}`,
-      }).toString();
-      const timestamp = Math.floor(Date.now() / 1000);
-      const signature = createHmac('sha256', SECRET).update(`v0:${timestamp}:${body}`).digest('hex');
-      const headers = {
-        'content-type': 'application/x-www-form-urlencoded',
-        'x-slack-signature': `v0=${signature}`,
-        'x-slack-request-timestamp': String(timestamp),
-      };
+      const { body, headers } = slashCommandRequest(
+        {
+          command: '/fit',
+          text: caseOf(serial).join(' '),
+          response_url: fake.responseUrl(id),
+          trigger_id: `trigger-${id}`,
+        },
+        SECRET,
+      );
       return { id, body, headers };
     };
     const send = async ({ body, headers }: ReturnType<typeof prepare>): Promise<number> => {

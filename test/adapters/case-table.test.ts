@@ -5,7 +5,6 @@
  * what was delivered as plain text with its visibility, so the cases themselves
  * say nothing about either platform.
  */
-import { createHmac } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { commands } from '../../commands/index.ts';
 import { type DiscordAdapter, startDiscord } from '../../src/adapters/discord/bot.ts';
@@ -25,7 +24,7 @@ import {
   type FakeDiscord,
   startFakeDiscord,
 } from '../fakes/discord-server.ts';
-import { type FakeSlack, startFakeSlack } from '../fakes/slack-server.ts';
+import { type FakeSlack, slashCommandRequest, startFakeSlack } from '../fakes/slack-server.ts';
 import { testContext } from '../helpers.ts';
 
 // ---------------------------------------------------------------------------
@@ -251,30 +250,11 @@ function slackDriver(): Driver {
       serial += 1;
       const id = `case${serial}`;
       const apiBefore = fake.apiCalls.length;
-      const body = new URLSearchParams({
-        team_id: 'T1',
-        team_domain: 'fit',
-        channel_id: 'C1',
-        channel_name: 'general',
-        user_id: 'U1',
-        user_name: 'ada',
-        command: `/${name}`,
-        text,
-        api_app_id: 'A1',
-        response_url: fake.responseUrl(id),
-        trigger_id: `trigger-${id}`,
-      }).toString();
-      const timestamp = Math.floor(Date.now() / 1000);
-      const signature = createHmac('sha256', SECRET).update(`v0:${timestamp}:${body}`).digest('hex');
-      const response = await fetch(`http://127.0.0.1:${adapter.port}/slack/events`, {
-        method: 'POST',
-        headers: {
-          'content-type': 'application/x-www-form-urlencoded',
-          'x-slack-signature': `v0=${signature}`,
-          'x-slack-request-timestamp': String(timestamp),
-        },
-        body,
-      });
+      const request = slashCommandRequest(
+        { command: `/${name}`, text, response_url: fake.responseUrl(id), trigger_id: `trigger-${id}` },
+        SECRET,
+      );
+      const response = await fetch(`http://127.0.0.1:${adapter.port}/slack/events`, { method: 'POST', ...request });
       expect(response.status).toBe(200);
       // What the asker sees: the response_url posts, then anything that fell back to the channel.
       const collect = () => [

@@ -1,4 +1,3 @@
-import { createHmac } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { commands } from '../../commands/index.ts';
@@ -8,7 +7,7 @@ import type { AskPort, FollowUp, InteractionContext } from '../../src/command/co
 import type { Reply } from '../../src/command/reply.ts';
 import { createLogger } from '../../src/log.ts';
 import type { ReplyJobData } from '../../src/queue/jobs.ts';
-import { type FakeSlack, startFakeSlack } from '../fakes/slack-server.ts';
+import { type FakeSlack, slashCommandRequest, startFakeSlack } from '../fakes/slack-server.ts';
 import { testContext } from '../helpers.ts';
 
 const SECRET = 's3cret';
@@ -70,34 +69,13 @@ let sequence = 0;
 async function sendCommand(command: string, text: string, opts: { secret?: string; ageSeconds?: number } = {}) {
   sequence += 1;
   const id = `r${sequence}`;
-  const body = new URLSearchParams({
-    token: 'deprecated-verification-token',
-    team_id: 'T1',
-    team_domain: 'fit',
-    channel_id: 'C1',
-    channel_name: 'general',
-    user_id: 'U1',
-    user_name: 'ada',
-    command,
-    text,
-    api_app_id: 'A1',
-    response_url: slack.responseUrl(id),
-    trigger_id: `trigger-${id}`,
-  }).toString();
-  const timestamp = Math.floor(Date.now() / 1000) - (opts.ageSeconds ?? 0);
-  const signature = createHmac('sha256', opts.secret ?? SECRET)
-    .update(`v0:${timestamp}:${body}`)
-    .digest('hex');
+  const request = slashCommandRequest(
+    { command, text, response_url: slack.responseUrl(id), trigger_id: `trigger-${id}` },
+    opts.secret ?? SECRET,
+    opts.ageSeconds ?? 0,
+  );
   const started = performance.now();
-  const response = await fetch(`http://127.0.0.1:${adapter.port}/slack/events`, {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/x-www-form-urlencoded',
-      'x-slack-signature': `v0=${signature}`,
-      'x-slack-request-timestamp': String(timestamp),
-    },
-    body,
-  });
+  const response = await fetch(`http://127.0.0.1:${adapter.port}/slack/events`, { method: 'POST', ...request });
   return {
     id,
     trigger: `trigger-${id}`,

@@ -1,8 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { createHmac } from 'node:crypto';
 import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type FakeSlack, startFakeSlack } from '../fakes/slack-server.ts';
+import { type FakeSlack, slashCommandRequest, startFakeSlack } from '../fakes/slack-server.ts';
 
 const BIN = new URL('../../bin/fitbot.js', import.meta.url).pathname;
 const SECRET = 'start-secret';
@@ -55,27 +54,16 @@ afterAll(async () => {
 
 describe('npm start with only the Slack HTTP variables', () => {
   it('GIVEN a signed /fit on SLACK_PORT at /slack/events THEN the answer goes to the response_url', async () => {
-    const body = new URLSearchParams({
-      team_id: 'T1',
-      channel_id: 'C1',
-      user_id: 'U1',
-      user_name: 'ada',
-      command: '/fit',
-      text: 'maverick q3 2xh100',
-      response_url: slack.responseUrl('start-1'),
-      trigger_id: 'trigger-start-1',
-    }).toString();
-    const timestamp = Math.floor(Date.now() / 1000);
-    const signature = createHmac('sha256', SECRET).update(`v0:${timestamp}:${body}`).digest('hex');
-    const response = await fetch(`http://127.0.0.1:${port}/slack/events`, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/x-www-form-urlencoded',
-        'x-slack-signature': `v0=${signature}`,
-        'x-slack-request-timestamp': String(timestamp),
+    const request = slashCommandRequest(
+      {
+        command: '/fit',
+        text: 'maverick q3 2xh100',
+        response_url: slack.responseUrl('start-1'),
+        trigger_id: 'trigger-start-1',
       },
-      body,
-    });
+      SECRET,
+    );
+    const response = await fetch(`http://127.0.0.1:${port}/slack/events`, { method: 'POST', ...request });
     expect(response.status).toBe(200);
     await slack.waitFor(() => slack.responsePosts.some((p) => p.id === 'start-1'), 10_000);
     const post = slack.responsePosts.find((p) => p.id === 'start-1');

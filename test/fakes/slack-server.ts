@@ -1,3 +1,4 @@
+import { createHmac } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 
@@ -139,5 +140,38 @@ export async function startFakeSlack(): Promise<FakeSlack> {
         for (const socket of sockets) socket.destroy();
         server.close(() => resolve());
       }),
+  };
+}
+
+/**
+ * A slash command as Slack sends it: form-encoded fields (defaults for a user ada
+ * in T1/C1, overridden by `fields`), signed v0 HMAC-SHA256 of `v0:<ts>:<body>` with
+ * `secret`, `ageSeconds` old.
+ */
+export function slashCommandRequest(
+  fields: Record<string, string>,
+  secret: string,
+  ageSeconds = 0,
+): { body: string; headers: Record<string, string> } {
+  const body = new URLSearchParams({
+    token: 'deprecated-verification-token',
+    team_id: 'T1',
+    team_domain: 'fit',
+    channel_id: 'C1',
+    channel_name: 'general',
+    user_id: 'U1',
+    user_name: 'ada',
+    api_app_id: 'A1',
+    ...fields,
+  }).toString();
+  const timestamp = Math.floor(Date.now() / 1000) - ageSeconds;
+  const signature = createHmac('sha256', secret).update(`v0:${timestamp}:${body}`).digest('hex');
+  return {
+    body,
+    headers: {
+      'content-type': 'application/x-www-form-urlencoded',
+      'x-slack-signature': `v0=${signature}`,
+      'x-slack-request-timestamp': String(timestamp),
+    },
   };
 }
