@@ -1,4 +1,5 @@
 import { mkdtempSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -16,6 +17,15 @@ describe('a private redis-server when none answers', () => {
 
   it('GIVEN noStart (an explicit REDIS_URL) THEN a clear error, nothing started', async () => {
     await expect(ensureRedis('redis://127.0.0.1:1', { noStart: true })).rejects.toThrow(/does not answer/);
+  });
+
+  it('GIVEN a port that accepts and closes at once (a proxy to a stopped Redis) THEN ping says no, without hanging', async () => {
+    const server = createServer((socket) => socket.end());
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const address = server.address();
+    const port = typeof address === 'object' && address ? address.port : 0;
+    expect(await pingRedis(`redis://127.0.0.1:${port}`, 5000)).toBe(false);
+    server.close();
   });
 
   it('GIVEN the Redis that answers THEN it is used as is', async () => {

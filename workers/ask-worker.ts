@@ -96,7 +96,7 @@ export function startAskWorker(options: AskWorkerOptions): { worker: Worker; clo
         await settleFailure(
           jobId,
           job.data,
-          `${plan.label.model} could not answer: ${why}, after ${tries} ${tries === 1 ? 'try' : 'tries'}. You were not charged.`,
+          `${plan.label.model} could not answer: ${why}, after ${tries} ${tries === 1 ? 'try' : 'tries'}.`,
           deps,
         ),
       );
@@ -113,6 +113,21 @@ export function startAskWorker(options: AskWorkerOptions): { worker: Worker; clo
     maxStalledCount: 2,
   });
   worker.on('error', (error) => log.error('worker error', { queue: plan.queue, error }));
+  // BullMQ fails a job that stalled too often without calling the processor: answer it here, once.
+  worker.on('failed', (job) => {
+    if (!job?.id || !job.finishedOn) return;
+    const jobId = job.id;
+    void (async () => {
+      if (await replies.getJob(replyJobId(jobId))) return;
+      const reply = await settleFailure(
+        jobId,
+        job.data,
+        `${plan.label.model} could not answer: the worker stopped mid-answer too often.`,
+        deps,
+      );
+      await deliver(reply);
+    })().catch((error) => log.error('could not settle a failed job', { jobId, queue: plan.queue, error }));
+  });
   return {
     worker,
     close: async () => {

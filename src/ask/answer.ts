@@ -74,6 +74,8 @@ export async function settleAnswer(
 ): Promise<ReplyJobData> {
   const busySeconds = (timing.endedAtMs - timing.startedAtMs) / 1000;
   const cost = jobCost(deps.pricing, busySeconds);
+  // Without a usage chunk the counts are estimates, and the receipt says so.
+  const tokensEstimated = !answer.promptTokens || !answer.completionTokens;
   const promptTokens = answer.promptTokens || approxTokens(job.prompt);
   const completionTokens = answer.completionTokens || approxTokens(answer.text);
   // A recovered job finds its first charge: the receipt shows what the ledger holds.
@@ -93,6 +95,8 @@ export async function settleAnswer(
     promptTokens,
     completionTokens,
     tokensPerSec: answer.tokensPerSec ?? completionTokens / Math.max(busySeconds, 0.001),
+    // Server timings measure decode alone; without them, tokens ÷ busy time (prompt included) is an estimate.
+    ...(tokensEstimated || answer.tokensPerSec === undefined ? { estimated: true } : {}),
     latencyMs: timing.endedAtMs - job.enqueuedAtMs,
     costUsd: charged.costUsd,
     costBasis: charged.written ? cost.basis : 'charged on an earlier try',
@@ -104,7 +108,8 @@ export async function settleAnswer(
 
 /**
  * Record a job that produced no answer as failed, at no cost (nothing was
- * delivered), and build the error reply.
+ * delivered), and build the error reply. If an earlier try of the job was
+ * already charged (its answer was lost before delivery), the reply says so.
  */
 export async function settleFailure(
   jobId: string,
@@ -113,7 +118,7 @@ export async function settleFailure(
   deps: AnswerDeps,
 ): Promise<ReplyJobData> {
   const at = deps.now();
-  await deps.ledger.record({
+  const recorded = await deps.ledger.record({
     ...baseEntry(jobId, job, deps),
     status: 'failed',
     startedAtMs: at,
@@ -124,5 +129,9 @@ export async function settleFailure(
     costUsd: 0,
     costBasis: 'failed: not charged',
   });
-  return replyFor(jobId, job, { ok: false, error: message });
+  const charge =
+    !recorded.written && recorded.costUsd > 0
+      ? `An earlier try was charged $${recorded.costUsd.toPrecision(2)} before its answer was lost.`
+      : 'You were not charged.';
+  return replyFor(jobId, job, { ok: false, error: `${message} ${charge}` });
 }

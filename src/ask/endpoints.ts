@@ -19,8 +19,8 @@ const MODEL_NAMES: Readonly<Record<ModelQueue, string>> = { scout: 'Llama 4 Scou
 /**
  * The plan for one model queue from config and the catalog: Scout runs on local
  * GPUs (electricity at the catalog's board power unless SCOUT_POWER_W is set),
- * Maverick on rented ones (MAVERICK_PRICE_PER_GPU_HOUR_USD, else the catalog's
- * dated RunPod price). Undefined when the queue's server is not configured.
+ * Maverick on rented ones (MAVERICK_PRICE_PER_GPU_HOUR_USD, else a team catalog's
+ * price, else the catalog's dated RunPod price). Undefined when the queue's server is not configured.
  */
 export function endpointPlan(queue: ModelQueue, config: Config, catalog: Catalog): EndpointPlan | undefined {
   const server = queue === 'scout' ? config.scout : config.maverick;
@@ -45,17 +45,19 @@ export function endpointPlan(queue: ModelQueue, config: Config, catalog: Catalog
       pricing: {
         provider: 'local',
         gpuCount: server.gpuCount,
+        slots: server.concurrency,
         powerW,
         usdPerKwh: config.electricityUsdPerKwh,
         amortisationUsdPerHour: config.localAmortisationUsdPerHour,
       },
     };
   }
+  // Same order as /fit: the team's own price (env, then catalog) beats the dated RunPod quotes.
   const price =
     config.maverick?.pricePerGpuHourUsd ??
+    device.pricePerHourUsd ??
     device.prices?.secure?.perGpuHourUsd ??
-    device.prices?.community?.perGpuHourUsd ??
-    device.pricePerHourUsd;
+    device.prices?.community?.perGpuHourUsd;
   if (price === undefined)
     throw new UserError(`no price known for ${device.name}: set MAVERICK_PRICE_PER_GPU_HOUR_USD`);
   return {

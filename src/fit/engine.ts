@@ -416,11 +416,11 @@ function defaultRamGB(device: HardwareSpec): number {
   return device.hostRamGB ?? 0;
 }
 
-/** Price to rent for an hour, for ranking hardware on one scale: secure, else community, else the team's price. */
+/** Price to rent for an hour, for ranking hardware on one scale: the team's own price, else secure, else community. */
 function rentalPerHourUsd(device: HardwareSpec, count: number): number | undefined {
+  if (device.pricePerHourUsd !== undefined) return device.pricePerHourUsd * count;
   const quote = device.prices?.secure ?? device.prices?.community;
-  if (quote) return quote.perGpuHourUsd * count;
-  return device.pricePerHourUsd !== undefined ? device.pricePerHourUsd * count : undefined;
+  return quote ? quote.perGpuHourUsd * count : undefined;
 }
 
 /**

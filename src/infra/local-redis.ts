@@ -17,8 +17,10 @@ export function pingRedis(url: string, timeoutMs = 1000): Promise<boolean> {
     };
     socket.setTimeout(timeoutMs, () => done(false));
     socket.once('error', () => done(false));
+    socket.once('close', () => done(false));
     socket.once('connect', () => socket.write('PING\r\n'));
-    socket.once('data', (data) => done(/^(\+PONG|-NOAUTH)/.test(data.toString())));
+    // -NOAUTH: something answers (a password is needed); -LOADING: it answers, still reading its AOF.
+    socket.once('data', (data) => done(/^(\+PONG|-NOAUTH|-LOADING)/.test(data.toString())));
   });
 }
 
@@ -76,7 +78,10 @@ export async function ensureRedis(
     const localUrl = `redis://127.0.0.1:${port}`;
     const poll = async (triesLeft: number): Promise<void> => {
       if (await pingRedis(localUrl, 200)) return resolve();
-      if (triesLeft === 0) return reject(new Error('redis-server did not answer within 5 s'));
+      if (triesLeft === 0) {
+        child.kill('SIGTERM'); // never leave a half-started server behind
+        return reject(new Error('redis-server did not answer within 5 s'));
+      }
       setTimeout(() => void poll(triesLeft - 1), 100);
     };
     void poll(50);

@@ -27,6 +27,8 @@ export interface Receipt {
   promptTokens: number;
   completionTokens: number;
   tokensPerSec: number;
+  /** Token counts or speed are estimates (the server sent no usage or timings). */
+  estimated?: boolean;
   /** From enqueue to the end of the answer, ms. */
   latencyMs: number;
   costUsd: number;

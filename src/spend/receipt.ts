@@ -21,7 +21,7 @@ export function receiptFooter(r: Receipt): string {
   const hw = `${r.gpuCount > 1 ? `${r.gpuCount}× ` : ''}${r.hardware} (${r.provider === 'runpod' ? 'RunPod' : 'local'})`;
   return [
     `${r.model} ${r.quant} on ${hw}`,
-    `${r.promptTokens} → ${r.completionTokens} tokens, ${r.tokensPerSec.toFixed(1)} tok/s, ${(r.latencyMs / 1000).toFixed(1)} s`,
+    `${r.promptTokens} → ${r.completionTokens} tokens, ${r.tokensPerSec.toFixed(1)} tok/s${r.estimated ? ' (est.)' : ''}, ${(r.latencyMs / 1000).toFixed(1)} s`,
     `${usd(r.costUsd)} (${r.costBasis})`,
     `${percent(r.costUsd, r.teamWeekUsd)} of the team's ${usd(r.teamWeekUsd)} this week, ${percent(r.costUsd, r.userWeekUsd)} of yours`,
   ].join(' · ');

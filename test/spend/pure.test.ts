@@ -17,6 +17,12 @@ describe('jobCost', () => {
     );
     expect(c.costUsd).toBeCloseTo(0.45 * 0.2 + 0.1, 12);
   });
+  it('GIVEN a server with 4 slots THEN a job pays a quarter of the box for its busy time', () => {
+    const c = jobCost({ provider: 'runpod', gpuCount: 2, slots: 4, pricePerGpuHourUsd: 3.29 }, 36);
+    expect(c.costUsd).toBeCloseTo((3.29 * 2 * 36) / 3600 / 4, 12);
+    expect(c.gpuSeconds).toBe(18);
+    expect(c.basis).toBe('2 GPU × $3.29/GPU-h × 36.00 s busy ÷ 4 slots');
+  });
   it('GIVEN negative time THEN zero, never a negative cost', () => {
     expect(jobCost({ provider: 'runpod', gpuCount: 2, pricePerGpuHourUsd: 3 }, -5).costUsd).toBe(0);
   });
