@@ -131,7 +131,7 @@ export interface HardwareChoice {
   memoryGB: number;
 }
 
-const COUNT_PREFIX = /^(\d+)\s*[x×*]\s*(.+)$/i;
+const COUNT_PREFIX = /^(\d{1,2})\s*[x×*]\s*(.+)$/i;
 // `h100 x2`, `h100x2`, `h100*2` — but not the x of `rtx 3090`.
 const COUNT_SUFFIX = /^(.+?)(?:\s+[x×*]|(?<=\d)x|[×*])\s*(\d{1,2})$/i;
 const MEMORY_SUFFIX = /^(.+?)\s+(\d+)\s*(?:gb|g|gib)?$/i;
@@ -143,6 +143,8 @@ const NOISE_WORDS = /\b(nvidia|geforce|amd|radeon|apple|mac\s*studio|macbook\s*p
  * the device's configurations. Throws UserError with the closest names otherwise.
  */
 export function resolveHardware(catalog: Catalog, text: string): HardwareChoice {
+  const whole = findByName(catalog.hardware, text.replace(/\([^)]*\)/g, ' '));
+  if (whole) return { device: whole, count: 1, memoryGB: whole.memoryGB };
   let rest = text.trim();
   let count = 1;
   const prefix = COUNT_PREFIX.exec(rest);

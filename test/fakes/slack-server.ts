@@ -1,6 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import { type WebSocket, WebSocketServer } from 'ws';
 
 /** One Web API call as the fake received it. */
 export interface FakeApiCall {
@@ -62,8 +63,13 @@ function parseBody(raw: string, contentType: string | undefined): Record<string,
   return parsed;
 }
 
+export interface FakeSlackOptions {
+  /** Socket Mode: what `apps.connections.open` answers as its `url`; without it that method is unknown. */
+  socketModeUrl?: string;
+}
+
 /** Starts a fake Slack Web API (`auth.test`, `chat.postMessage`, `chat.postEphemeral`) and response_url endpoint on 127.0.0.1, a free port. */
-export async function startFakeSlack(): Promise<FakeSlack> {
+export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<FakeSlack> {
   const apiCalls: FakeApiCall[] = [];
   const responsePosts: FakeResponsePost[] = [];
   const expired = new Set<string>();
@@ -107,6 +113,9 @@ export async function startFakeSlack(): Promise<FakeSlack> {
         return json(res, 200, { ok: true, channel: body.channel, ts: `${ts}.000100`, message: { text: body.text } });
       case 'chat.postEphemeral':
         return json(res, 200, { ok: true, message_ts: `${ts}.000100` });
+      case 'apps.connections.open':
+        if (options.socketModeUrl) return json(res, 200, { ok: true, url: options.socketModeUrl });
+        return json(res, 200, { ok: false, error: 'unknown_method' });
       default:
         return json(res, 200, { ok: false, error: 'unknown_method' });
     }
@@ -138,6 +147,75 @@ export async function startFakeSlack(): Promise<FakeSlack> {
     close: () =>
       new Promise<void>((resolve) => {
         for (const socket of sockets) socket.destroy();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+/** One message a Socket Mode client sent the fake, parsed, with when it arrived. */
+export interface FakeSocketMessage {
+  // biome-ignore lint/suspicious/noExplicitAny: tests read arbitrary fields of what the client sent.
+  data: any;
+  /** `performance.now()` on arrival. */
+  at: number;
+}
+
+/** A running fake Socket Mode WebSocket server on loopback. */
+export interface FakeSocketMode {
+  /** `ws://127.0.0.1:PORT/link`, for `startFakeSlack({ socketModeUrl })`. */
+  url: string;
+  /** Every message the clients sent (acks), in order. */
+  received: FakeSocketMessage[];
+  /** How many clients have connected so far. */
+  connections(): number;
+  /** Sends `message` as JSON to every open client. */
+  send(message: unknown): void;
+  /** Stops listening and terminates open connections. */
+  close(): Promise<void>;
+}
+
+/** What Slack sends first on a Socket Mode connection; the client is connected once it has it. */
+export const SOCKET_MODE_HELLO = {
+  type: 'hello',
+  num_connections: 1,
+  connection_info: { app_id: 'A1' },
+  debug_info: { host: 'fake' },
+} as const;
+
+/** Starts a fake Socket Mode server at `ws://127.0.0.1:<free port>/link` that says hello to each client. */
+export async function startFakeSocketMode(): Promise<FakeSocketMode> {
+  const received: FakeSocketMessage[] = [];
+  const clients = new Set<WebSocket>();
+  let connections = 0;
+  const server = new WebSocketServer({ host: '127.0.0.1', port: 0, path: '/link' });
+  server.on('connection', (ws) => {
+    connections += 1;
+    clients.add(ws);
+    ws.on('close', () => clients.delete(ws));
+    ws.on('message', (raw) => {
+      const text = raw.toString();
+      let data: unknown = text;
+      try {
+        data = JSON.parse(text);
+      } catch {}
+      received.push({ data, at: performance.now() });
+    });
+    ws.send(JSON.stringify(SOCKET_MODE_HELLO));
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('listening', resolve);
+    server.once('error', reject);
+  });
+  return {
+    url: `ws://127.0.0.1:${(server.address() as AddressInfo).port}/link`,
+    received,
+    connections: () => connections,
+    send(message) {
+      for (const ws of clients) ws.send(JSON.stringify(message));
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const ws of clients) ws.terminate();
         server.close(() => resolve());
       }),
   };

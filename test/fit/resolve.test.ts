@@ -76,6 +76,8 @@ describe('resolveHardware', () => {
     ['a100 40gb', 'a100-40gb', 1, 40],
     ['M2 Ultra (76c)', 'm2-ultra', 1, 192],
     ['Strix Halo (Ryzen AI Max+ 395)', 'strix-halo', 1, 128],
+    ['7900 xtx', 'rx-7900-xtx', 1, 24],
+    ['2x rtx 6000 ada', 'rtx-6000-ada', 2, 48],
   ])('GIVEN %j THEN %s × %i with %i GB', (text, id, count, memoryGB) => {
     const choice = resolveHardware(catalog, text);
     expect([choice.device.id, choice.count, choice.memoryGB]).toEqual([id, count, memoryGB]);

@@ -6,6 +6,7 @@ import type { HardwareSpec, PriceQuote } from './types.ts';
 const REF = 'vendor spec (REFERENCE.md, Hardware)';
 const CAL = 'bandwidth as recorded in data/speed-calibration.json; memory: vendor spec';
 const RUNPOD = 'RunPod pricing page (REFERENCE.md, Prices)';
+const SPEC = 'vendor spec sheet (memory, bandwidth, board power)';
 
 function runpod(community: number | undefined, secure: number | undefined, date: string) {
   const quote = (perGpuHourUsd: number): PriceQuote => ({ perGpuHourUsd, date, source: RUNPOD });
@@ -141,6 +142,47 @@ export const HARDWARE: readonly HardwareSpec[] = [
     unified: true,
     boardPowerW: 140, // GB10 superchip TDP (NVIDIA)
   }),
+  // More GPUs common in teams' boxes and in public llama.cpp benchmarks: memory,
+  // bandwidth and board power from the vendors' spec sheets; no rental price known.
+  nvidia('rtx-3070', 'RTX 3070', ['3070', 'rtx3070', 'rtx 3070'], 8, 448, { boardPowerW: 220, source: SPEC }),
+  nvidia('rtx-3080', 'RTX 3080 10GB', ['3080', 'rtx3080', 'rtx 3080'], 10, 760, { boardPowerW: 320, source: SPEC }),
+  nvidia('rtx-3080-ti', 'RTX 3080 Ti', ['3080 ti', 'rtx 3080 ti', 'rtx3080ti'], 12, 912, {
+    boardPowerW: 350,
+    source: SPEC,
+  }),
+  nvidia('rtx-4060-ti-16gb', 'RTX 4060 Ti 16GB', ['4060 ti', 'rtx 4060 ti', 'rtx4060ti'], 16, 288, {
+    boardPowerW: 165,
+    source: SPEC,
+  }),
+  nvidia('rtx-4070-ti', 'RTX 4070 Ti', ['4070 ti', 'rtx 4070 ti', 'rtx4070ti'], 12, 504, {
+    boardPowerW: 285,
+    source: SPEC,
+  }),
+  nvidia('rtx-4080', 'RTX 4080', ['4080', 'rtx4080', 'rtx 4080'], 16, 717, { boardPowerW: 320, source: SPEC }),
+  nvidia('rtx-a6000', 'RTX A6000', ['a6000', 'rtx a6000'], 48, 768, { boardPowerW: 300, source: SPEC }),
+  nvidia('rtx-4000-ada', 'RTX 4000 Ada', ['rtx 4000 ada', '4000 ada'], 20, 360, { boardPowerW: 130, source: SPEC }),
+  nvidia('rtx-5000-ada', 'RTX 5000 Ada', ['rtx 5000 ada', '5000 ada'], 32, 576, { boardPowerW: 250, source: SPEC }),
+  nvidia('rtx-6000-ada', 'RTX 6000 Ada', ['rtx 6000 ada', '6000 ada'], 48, 960, { boardPowerW: 300, source: SPEC }),
+  nvidia('a40', 'A40', ['a40'], 48, 696, { datacenter: true, boardPowerW: 300, source: SPEC }),
+  nvidia('a10', 'A10', ['a10'], 24, 600, { datacenter: true, boardPowerW: 150, source: SPEC }),
+  nvidia('l4', 'L4', ['l4'], 24, 300, { datacenter: true, boardPowerW: 72, source: SPEC }),
+  nvidia('t4', 'T4', ['t4'], 16, 320, { datacenter: true, boardPowerW: 70, source: SPEC }),
+  nvidia('v100-32gb', 'V100 32GB', ['v100', 'v100 32gb'], 32, 900, {
+    datacenter: true,
+    boardPowerW: 300,
+    source: SPEC,
+  }),
+  {
+    id: 'rx-7900-xtx',
+    name: 'Radeon RX 7900 XTX',
+    aliases: ['7900 xtx', 'rx 7900 xtx', 'rx7900xtx'],
+    kind: 'amd',
+    memoryGB: 24,
+    bandwidthGBps: 960,
+    boardPowerW: 355,
+    hostRamGB: DESKTOP_RAM_GB,
+    source: SPEC,
+  },
   {
     id: 'mi300x',
     name: 'AMD MI300X',
@@ -165,10 +207,13 @@ export const HARDWARE: readonly HardwareSpec[] = [
   },
   apple('m1', 'Apple M1', ['m1'], [8, 16], 68.25, CAL),
   apple('m1-max', 'Apple M1 Max', ['m1 max'], [32, 64], 400, CAL),
+  apple('m1-pro', 'Apple M1 Pro', ['m1 pro'], [16, 32], 200, SPEC),
+  apple('m1-ultra', 'Apple M1 Ultra', ['m1 ultra', 'mac studio m1 ultra'], [64, 128], 800, SPEC),
   apple('m2', 'Apple M2', ['m2'], [8, 16, 24], 100, CAL),
   apple('m2-pro', 'Apple M2 Pro', ['m2 pro'], [16, 32], 200, CAL),
   apple('m2-max', 'Apple M2 Max', ['m2 max'], [32, 64, 96], 400, CAL),
   apple('m2-ultra', 'Apple M2 Ultra', ['m2 ultra', 'mac studio m2 ultra'], [64, 128, 192], 800),
+  apple('m3', 'Apple M3', ['m3'], [8, 16, 24], 100, SPEC),
   apple('m3-pro', 'Apple M3 Pro', ['m3 pro'], [18, 36], 150, CAL),
   apple('m3-max', 'Apple M3 Max', ['m3 max'], [36, 48, 64, 96, 128], 400),
   apple('m3-ultra', 'Apple M3 Ultra', ['m3 ultra', 'mac studio m3 ultra'], [96, 256, 512], 819),
