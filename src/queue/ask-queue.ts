@@ -8,6 +8,9 @@ import { type AskJobData, askJobId, durationKey, type ModelQueue, QUEUES } from 
 /** When no job has finished recently, an answer is assumed to take this long, ms. */
 const DEFAULT_JOB_MS = 20_000;
 
+/** How long a reply handle is kept in memory, ms: longer than any platform's own. */
+const HANDLE_TTL_MS = 60 * 60_000;
+
 /** How long an interaction id is remembered for deduplication: longer than any platform redelivers, s. */
 const CLAIM_TTL_SECONDS = 7 * 86_400;
 
@@ -29,7 +32,8 @@ export interface AskQueueOptions {
 export class AskQueue implements AskPort {
   readonly configured: { scout: boolean; maverick: boolean };
   private readonly queues = new Map<ModelQueue, Queue<AskJobData>>();
-  private readonly handles = new Map<string, FollowUp>();
+  /** Reply handles by job id, with when they were registered (ms). */
+  private readonly handles = new Map<string, { followUp: FollowUp; atMs: number }>();
 
   constructor(private readonly options: AskQueueOptions) {
     this.configured = { scout: options.slots.scout !== undefined, maverick: options.slots.maverick !== undefined };
@@ -44,7 +48,7 @@ export class AskQueue implements AskPort {
   takeHandle(jobId: string): FollowUp | undefined {
     const handle = this.handles.get(jobId);
     this.handles.delete(jobId);
-    return handle;
+    return handle?.followUp;
   }
 
   /**
@@ -81,7 +85,8 @@ export class AskQueue implements AskPort {
     const claimKey = `${this.options.prefix}:ask-claim:${jobId}`;
     const claimed = await this.reach(() => this.options.connection.set(claimKey, '1', 'EX', CLAIM_TTL_SECONDS, 'NX'));
     if (claimed !== 'OK') return { duplicate: true, position: 0, etaSeconds: 0 };
-    this.handles.set(jobId, followUp);
+    this.forgetStaleHandles();
+    this.handles.set(jobId, { followUp, atMs: this.options.now() });
     const { ask } = this.options;
     try {
       const data: AskJobData = {
@@ -113,6 +118,16 @@ export class AskQueue implements AskPort {
     const position = Math.max(1, await this.reach(() => this.jobs(queue)));
     const etaSeconds = await this.reach(() => this.etaSeconds(request.target, position - 1));
     return { duplicate: false, position, etaSeconds };
+  }
+
+  /**
+   * Handles older than HANDLE_TTL_MS are dropped: every platform's handle has
+   * expired by then (Discord 15 min, Slack 30 min), and an answer that still
+   * comes is posted to the channel for the asker, as after a restart.
+   */
+  private forgetStaleHandles(): void {
+    const cutoff = this.options.now() - HANDLE_TTL_MS;
+    for (const [id, handle] of this.handles) if (handle.atMs < cutoff) this.handles.delete(id);
   }
 
   /** Redis errors become one clear UserError at once instead of a hang. */
