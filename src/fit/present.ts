@@ -118,7 +118,8 @@ function costField(r: FitResult): ReplyField {
   } else {
     const basis =
       c.basis === 'electricity' && c.electricity
-        ? `electricity: ${c.electricity.watts} W × ${usd(c.electricity.usdPerKwh)}/kWh`
+        ? // Board power is a rating (or, for Apple, an estimate), not a measured draw.
+          `est. electricity: ${c.electricity.watts} W board power × ${usd(c.electricity.usdPerKwh)}/kWh`
         : c.basis === 'team-price'
           ? "your catalog's price"
           : `${r.config.count} × ${usd(c.price?.perGpuHourUsd ?? 0)} RunPod ${c.basis === 'rental-secure' ? 'secure' : 'community'}, ${c.price?.date}`;

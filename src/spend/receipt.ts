@@ -22,7 +22,8 @@ export function receiptFooter(r: Receipt): string {
   return [
     `${r.model} ${r.quant} on ${hw}`,
     `${r.promptTokens} → ${r.completionTokens} tokens, ${r.tokensPerSec.toFixed(1)} tok/s${r.estimated ? ' (est.)' : ''}, ${(r.latencyMs / 1000).toFixed(1)} s`,
-    `${usd(r.costUsd)} (${r.costBasis})`,
+    // A local GPU's cost is board power × time: an estimate of the energy actually drawn.
+    `${usd(r.costUsd)}${r.provider === 'local' ? ' est.' : ''} (${r.costBasis})`,
     `${percent(r.costUsd, r.teamWeekUsd)} of the team's ${usd(r.teamWeekUsd)} this week, ${percent(r.costUsd, r.userWeekUsd)} of yours`,
   ].join(' · ');
 }
