@@ -4,6 +4,7 @@ import { MEASURED_RECORDS, measuredPromptSpeeds, SPEED_MODEL } from '../src/fit/
 import { BUILTIN_CATALOG } from '../src/fit/catalog/index.ts';
 import type { Catalog } from '../src/fit/catalog/types.ts';
 import { type EngineContext, type FitRequest, type FitResult, fit } from '../src/fit/engine.ts';
+import type { Receipt } from '../src/queue/jobs.ts';
 
 export const engine: EngineContext = {
   speedModel: SPEED_MODEL,
@@ -30,6 +31,26 @@ export function testContext(overrides: Partial<CommandContext> = {}): CommandCon
     user: { id: 'u1', name: 'ada' },
     now: new Date('2026-11-27T12:00:00Z'),
     fit: { catalog: BUILTIN_CATALOG, engine },
+    ...overrides,
+  };
+}
+
+/** A receipt for a tiny Scout answer on a local RTX 4090; override what a test is about. */
+export function testReceipt(overrides: Partial<Receipt> = {}): Receipt {
+  return {
+    model: 'Llama 4 Scout',
+    quant: 'Q4_K_M',
+    hardware: 'RTX 4090',
+    gpuCount: 1,
+    provider: 'local',
+    promptTokens: 3,
+    completionTokens: 1,
+    tokensPerSec: 100,
+    latencyMs: 60,
+    costUsd: 0.0000012,
+    costBasis: '450 W × 0.06 s × $0.17/kWh',
+    teamWeekUsd: 0.0000012,
+    userWeekUsd: 0.0000012,
     ...overrides,
   };
 }

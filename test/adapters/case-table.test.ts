@@ -25,7 +25,7 @@ import {
   startFakeDiscord,
 } from '../fakes/discord-server.ts';
 import { type FakeSlack, slashCommandRequest, startFakeSlack } from '../fakes/slack-server.ts';
-import { testContext } from '../helpers.ts';
+import { testContext, testReceipt } from '../helpers.ts';
 
 // ---------------------------------------------------------------------------
 // What a driver returns: one delivered message, platform-neutral.
@@ -286,21 +286,7 @@ function splitLine(line: string): { name: string; text: string } {
 // Fixtures
 // ---------------------------------------------------------------------------
 
-const RECEIPT: Receipt = {
-  model: 'Llama 4 Scout',
-  quant: 'Q4_K_M',
-  hardware: 'RTX 4090',
-  gpuCount: 1,
-  provider: 'local',
-  promptTokens: 3,
-  completionTokens: 1,
-  tokensPerSec: 100,
-  latencyMs: 60,
-  costUsd: 0.0000012,
-  costBasis: '450 W × 0.06 s × $0.17/kWh',
-  teamWeekUsd: 0.0000012,
-  userWeekUsd: 0.0000012,
-};
+const RECEIPT: Receipt = testReceipt();
 /** The receipt line under every /ask answer. */
 const RECEIPT_LINE = 'Llama 4 Scout Q4_K_M on RTX 4090 (local) · 3 → 1 tokens, 100.0 tok/s, 0.1 s · $0.0000012';
 

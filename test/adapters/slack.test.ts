@@ -8,7 +8,7 @@ import type { Reply } from '../../src/command/reply.ts';
 import { createLogger } from '../../src/log.ts';
 import type { ReplyJobData } from '../../src/queue/jobs.ts';
 import { type FakeSlack, slashCommandRequest, startFakeSlack } from '../fakes/slack-server.ts';
-import { testContext } from '../helpers.ts';
+import { testContext, testReceipt } from '../helpers.ts';
 
 const SECRET = 's3cret';
 const BOT_TOKEN = 'xoxb-test-token';
@@ -275,12 +275,7 @@ describe('Slack adapter, the real Bolt App over signed HTTP', () => {
         ok: true,
         answer: 'It is 4. <!here> <@U123>',
         finishReason: 'stop',
-        receipt: {
-          model: 'Llama 4 Scout',
-          quant: 'Q4_K_M',
-          hardware: 'RTX 4090',
-          gpuCount: 1,
-          provider: 'local',
+        receipt: testReceipt({
           promptTokens: 10,
           completionTokens: 5,
           tokensPerSec: 50,
@@ -289,7 +284,7 @@ describe('Slack adapter, the real Bolt App over signed HTTP', () => {
           costBasis: 'electricity',
           teamWeekUsd: 1,
           userWeekUsd: 0.5,
-        },
+        }),
       },
     };
     const before = apiCalls('chat.postMessage').length;

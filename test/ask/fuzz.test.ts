@@ -6,7 +6,7 @@ import { toSlack } from '../../src/adapters/slack/render.ts';
 import { answerReply } from '../../src/ask/present.ts';
 import type { AskPort, AskRequest } from '../../src/command/command.ts';
 import { dispatch } from '../../src/command/dispatch.ts';
-import { testContext } from '../helpers.ts';
+import { testContext, testReceipt } from '../helpers.ts';
 
 /** A plain AskPort that records what it is given, as a command test may pass. */
 function recordingPort(): AskPort & { submitted: AskRequest[] } {
@@ -71,12 +71,7 @@ describe('/ask input fuzz', () => {
         ok: true,
         answer: '@everyone @here <@&123> <!channel> <!here> <!subteam^S1> <@U1>',
         finishReason: 'stop',
-        receipt: {
-          model: 'Llama 4 Scout',
-          quant: 'Q4_K_M',
-          hardware: 'RTX 4090',
-          gpuCount: 1,
-          provider: 'local',
+        receipt: testReceipt({
           promptTokens: 1,
           completionTokens: 1,
           tokensPerSec: 1,
@@ -85,7 +80,7 @@ describe('/ask input fuzz', () => {
           costBasis: 'x',
           teamWeekUsd: 0,
           userWeekUsd: 0,
-        },
+        }),
       },
     });
     expect(toDiscord(reply).allowed_mentions).toEqual({ parse: [] });
