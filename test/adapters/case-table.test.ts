@@ -19,7 +19,6 @@ import type { Receipt } from '../../src/queue/jobs.ts';
 import type { LedgerEntry } from '../../src/spend/ledger-entry.ts';
 import {
   type CommandOptionJson,
-  commandInteraction,
   type DiscordRequest,
   type FakeDiscord,
   startFakeDiscord,
@@ -139,7 +138,6 @@ function discordDelivered(body: DiscordRequest['body'], ephemeral: boolean): Del
 function discordDriver(): Driver {
   let fake: FakeDiscord;
   let bot: DiscordAdapter;
-  let serial = 0;
   return {
     async start(services) {
       fake = await startFakeDiscord();
@@ -160,19 +158,12 @@ function discordDriver(): Driver {
         if (!type) throw new Error(`/${name} has no option ${key}`);
         return { name: key, type: type === 'string' ? 3 : type === 'integer' ? 4 : 10, value };
       });
-      serial += 1;
-      const id = `71000000000000${String(serial).padStart(4, '0')}`;
-      const token = `case-token-${serial}`;
-      fake.dispatchInteraction(
-        commandInteraction({
-          id,
-          token,
-          name,
-          options,
-          channelId: '400000000000000007',
-          user: { id: '200000000000000042', username: 'ada' },
-        }),
-      );
+      const { token } = fake.sendCommand({
+        name,
+        options,
+        channelId: '400000000000000007',
+        user: { id: '200000000000000042', username: 'ada' },
+      });
       const original = `/webhooks/${fake.applicationId}/${token}/messages/%40original`;
       const webhook = `/webhooks/${fake.applicationId}/${token}`;
       // What the asker sees: the deferred original as last edited, then the follow-ups in order.

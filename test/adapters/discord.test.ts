@@ -10,7 +10,6 @@ import { createLogger } from '../../src/log.ts';
 import type { ReplyJobData } from '../../src/queue/jobs.ts';
 import {
   type CommandOptionJson,
-  commandInteraction,
   type DiscordRequest,
   type FakeDiscord,
   startFakeDiscord,
@@ -127,7 +126,6 @@ describe('Discord adapter end to end (real discord.js Client, fake Discord)', ()
   const handles = new Map<string, FollowUp>();
   /** When set, the fake /ask pipeline answers at once, from inside submit. */
   let immediateAnswer: Reply | undefined;
-  let serial = 0;
 
   const ask: AskPort = {
     configured: { scout: true, maverick: false },
@@ -141,21 +139,13 @@ describe('Discord adapter end to end (real discord.js Client, fake Discord)', ()
 
   /** Sends a slash command; returns its interaction id and token, unique per call. */
   function run(name: string, options: CommandOptionJson[], guildId?: string): { id: string; token: string } {
-    serial += 1;
-    const id = `70000000000000${String(serial).padStart(4, '0')}`;
-    const token = `interaction-token-${serial}`;
-    fake.dispatchInteraction(
-      commandInteraction({
-        id,
-        token,
-        name,
-        options,
-        channelId: CHANNEL,
-        user: { id: ASKER, username: 'ada' },
-        ...(guildId === undefined ? {} : { guildId }),
-      }),
-    );
-    return { id, token };
+    return fake.sendCommand({
+      name,
+      options,
+      channelId: CHANNEL,
+      user: { id: ASKER, username: 'ada' },
+      ...(guildId === undefined ? {} : { guildId }),
+    });
   }
 
   const of = (token: string) => (r: DiscordRequest) => r.route.includes(`/${token}`);

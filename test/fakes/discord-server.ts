@@ -38,6 +38,8 @@ export interface FakeDiscord {
   identified: { token?: string };
   /** Sends INTERACTION_CREATE to every connected gateway session. */
   dispatchInteraction(payload: unknown): void;
+  /** Dispatches a chat-input command with a fresh snowflake id and token; returns them. */
+  sendCommand(o: Omit<InteractionOptions, 'id' | 'token'>): { id: string; token: string };
   /** The next request matching `rule.method` and `rule.route` gets `rule.status` and `rule.body`. */
   failNext(rule: FailRule): void;
   /** The first recorded request (past or future) matching `predicate`; rejects after `timeoutMs`. */
@@ -252,15 +254,24 @@ export async function startFakeDiscord(): Promise<FakeDiscord> {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
+  const dispatchInteraction = (payload: unknown) => {
+    const frame = JSON.stringify({ op: OP.dispatch, s: ++sequence, t: 'INTERACTION_CREATE', d: payload });
+    for (const ws of sessions) ws.send(frame);
+  };
+  let interactions = 0;
   return {
     apiUrl: `${origin}/api`,
     applicationId: APPLICATION_ID,
     botUserId: BOT_USER_ID,
     requests,
     identified,
-    dispatchInteraction(payload) {
-      const frame = JSON.stringify({ op: OP.dispatch, s: ++sequence, t: 'INTERACTION_CREATE', d: payload });
-      for (const ws of sessions) ws.send(frame);
+    dispatchInteraction,
+    sendCommand(o) {
+      interactions += 1;
+      const id = `70000000000000${String(interactions).padStart(4, '0')}`;
+      const token = `interaction-token-${interactions}`;
+      dispatchInteraction(commandInteraction({ ...o, id, token }));
+      return { id, token };
     },
     failNext(rule) {
       failures.push(rule);
