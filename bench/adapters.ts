@@ -5,7 +5,7 @@ import type { ContextFactory } from '../src/command/command.ts';
 import { quantile } from '../src/fit/speed-model.ts';
 import { createLogger, type Logger } from '../src/log.ts';
 import { commandInteraction, startFakeDiscord } from '../test/fakes/discord-server.ts';
-import { slashCommandRequest, startFakeSlack } from '../test/fakes/slack-server.ts';
+import { httpModeConfig, slashCommandRequest, startFakeSlack } from '../test/fakes/slack-server.ts';
 import { testContext } from '../test/helpers.ts';
 
 export interface AckFigures {
@@ -144,14 +144,7 @@ async function benchSlack(count: number, warmUp: number): Promise<PlatformRun> {
   const fake = await startFakeSlack();
   const { log, lines } = problemLog();
   const adapter = await startSlack({
-    config: {
-      botToken: 'xoxb-bench-token',
-      mode: 'http',
-      signingSecret: SECRET,
-      port: 0,
-      apiUrl: fake.apiUrl,
-      adminUserIds: [],
-    },
+    config: httpModeConfig(fake, 'xoxb-bench-token', SECRET),
     dispatch: dispatchOptions,
     makeContext,
     log,

@@ -23,7 +23,7 @@ import {
   type FakeDiscord,
   startFakeDiscord,
 } from '../fakes/discord-server.ts';
-import { type FakeSlack, slashCommandRequest, startFakeSlack } from '../fakes/slack-server.ts';
+import { type FakeSlack, httpModeConfig, slashCommandRequest, startFakeSlack } from '../fakes/slack-server.ts';
 import { testContext, testReceipt } from '../helpers.ts';
 
 // ---------------------------------------------------------------------------
@@ -222,14 +222,7 @@ function slackDriver(): Driver {
     async start(services) {
       fake = await startFakeSlack();
       adapter = await startSlack({
-        config: {
-          botToken: 'xoxb-case-table',
-          mode: 'http',
-          signingSecret: SECRET,
-          port: 0,
-          apiUrl: fake.apiUrl,
-          adminUserIds: [],
-        },
+        config: httpModeConfig(fake, 'xoxb-case-table', SECRET),
         dispatch: dispatchOptions,
         makeContext: (i) => contextFor(i, services()),
         log: createLogger('error', () => {}),

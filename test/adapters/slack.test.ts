@@ -7,7 +7,7 @@ import type { AskPort, FollowUp, InteractionContext } from '../../src/command/co
 import type { Reply } from '../../src/command/reply.ts';
 import { createLogger } from '../../src/log.ts';
 import type { ReplyJobData } from '../../src/queue/jobs.ts';
-import { type FakeSlack, slashCommandRequest, startFakeSlack } from '../fakes/slack-server.ts';
+import { type FakeSlack, httpModeConfig, slashCommandRequest, startFakeSlack } from '../fakes/slack-server.ts';
 import { testContext, testReceipt } from '../helpers.ts';
 
 const SECRET = 's3cret';
@@ -34,14 +34,7 @@ const fakeAsk: AskPort = {
 beforeAll(async () => {
   slack = await startFakeSlack();
   adapter = await startSlack({
-    config: {
-      botToken: BOT_TOKEN,
-      mode: 'http',
-      signingSecret: SECRET,
-      port: 0,
-      apiUrl: slack.apiUrl,
-      adminUserIds: [],
-    },
+    config: httpModeConfig(slack, BOT_TOKEN, SECRET),
     dispatch: { commands, onFailure: () => {}, newErrorId: () => 'e1' },
     makeContext: (i) => {
       interactions.push(i);

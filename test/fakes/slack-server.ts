@@ -2,6 +2,7 @@ import { createHmac } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { type WebSocket, WebSocketServer } from 'ws';
+import type { SlackConfig } from '../../src/config.ts';
 
 /** One Web API call as the fake received it. */
 export interface FakeApiCall {
@@ -252,4 +253,9 @@ export function slashCommandRequest(
       'x-slack-request-timestamp': String(timestamp),
     },
   };
+}
+
+/** The adapter's config for HTTP mode against this fake, on a free port. */
+export function httpModeConfig(fake: FakeSlack, botToken: string, signingSecret: string): SlackConfig {
+  return { botToken, mode: 'http', signingSecret, port: 0, apiUrl: fake.apiUrl, adminUserIds: [] };
 }
