@@ -36,9 +36,14 @@ export const askCommand = defineCommand({
     const wait = ctx.ask.configured.maverick
       ? await ctx.ask.maverickWait()
       : { expectedWaitSeconds: Number.POSITIVE_INFINITY, maxWaitSeconds: 0 };
+    const budget =
+      ctx.ask.configured.maverick && ctx.budget && args.model !== 'scout'
+        ? await ctx.budget.maverickVerdict(ctx.team, ctx.user.id, prompt)
+        : undefined;
     const decision = routePrompt(prompt, {
       requested: args.model ?? 'auto',
       maverick: { configured: ctx.ask.configured.maverick, ...wait },
+      ...(budget ? { budget } : {}),
     });
     if (decision.target === 'scout' && !ctx.ask.configured.scout) {
       throw new UserError(`Scout is not configured on this bot (set SCOUT_BASE_URL); route was: ${decision.reason}`);
@@ -59,6 +64,7 @@ export const askCommand = defineCommand({
     );
     if (queued.duplicate)
       return { text: 'This request is already queued; its answer will follow once.', ephemeral: true };
-    return { text: queuedText(decision.target, queued.position, queued.etaSeconds, decision.reason), awaiting: true };
+    const text = queuedText(decision.target, queued.position, queued.etaSeconds, decision.reason);
+    return { text: queued.note ? `${text}\n${queued.note}` : text, awaiting: true };
   },
 });

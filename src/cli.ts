@@ -1,15 +1,25 @@
+import { readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { askSpec } from '../commands/ask.ts';
 import { fitCommand, fitRequest } from '../commands/fit.ts';
 import { toText } from './adapters/console/render.ts';
 import { fitServices } from './app.ts';
+import { endpointPlan } from './ask/endpoints.ts';
+import { serverSpeed } from './ask/maverick-speed.ts';
 import { parseNamed, parseText } from './command/parse.ts';
-import { ConfigError, readConfig } from './config.ts';
+import { ConfigError, parseConfig, readConfig } from './config.ts';
 import { isUserError, UserError } from './errors.ts';
 import { fit } from './fit/engine.ts';
 import { fitJson, fitReply } from './fit/present.ts';
+import { createLogger } from './log.ts';
 import { start } from './main.ts';
+import { connectRedis, createTeamService } from './pipeline.ts';
+import { pipelinedConnection } from './queue/redis.ts';
 import { routePrompt } from './routing/router.ts';
+import { parseWindows } from './runpod/schedule.ts';
+import type { SimulationDefaults } from './runpod/simulate-cli.ts';
+import { chartSpec, renderChartPng } from './spend/chart.ts';
+import { summaryJson, summaryReply } from './spend/summary-present.ts';
 
 const USAGE = `usage:
   fitbot                      start the bot (a console chat when no Discord/Slack tokens are set)
@@ -17,6 +27,10 @@ const USAGE = `usage:
              [--catalog FILE] [--json]
   fitbot route "<prompt>" [--model auto|scout|maverick] [--json]
   fitbot worker scout|maverick   run one model worker alone against REDIS_URL
+  fitbot spend [--team ID] [--week YYYY-Www|this|last] [--json] [--png FILE]
+                              a team's weekly spend summary from the ledger (the console chat's team: console)
+  fitbot simulate --trace FILE [--policy NAME] [--wait-target SECONDS] [--json] [--compare]
+                              replay a trace of Maverick requests against a pod policy
   fitbot help`;
 
 function quoteIfNeeded(value: string): string {
@@ -65,12 +79,75 @@ function routeCli(argv: string[]): number {
   return 0;
 }
 
+/** `fitbot spend`: a team's weekly summary from the ledger in Redis, as text, JSON, and a PNG chart. */
+async function spendCli(argv: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      team: { type: 'string', default: 'console' },
+      week: { type: 'string', default: 'this' },
+      json: { type: 'boolean', default: false },
+      png: { type: 'string' },
+    },
+  });
+  const config = readConfig();
+  const redis = await connectRedis(config, createLogger('warn'));
+  if ('error' in redis) throw new UserError(redis.error);
+  const client = pipelinedConnection(redis.url);
+  try {
+    const teams = createTeamService(config, client, fitServices(config, config.catalogFile).catalog);
+    const summary = await teams.summary(values.team, values.week);
+    if (values.png) writeFileSync(values.png, await renderChartPng(chartSpec(summary)));
+    process.stdout.write(
+      values.json ? `${JSON.stringify(summaryJson(summary), null, 2)}\n` : `${toText(summaryReply(summary))}\n`,
+    );
+    return 0;
+  } finally {
+    client.disconnect();
+    await redis.stop?.();
+  }
+}
+
+/** The pod and Maverick's speeds the simulator assumes: from config and the /fit engine. */
+function simulationDefaults(): SimulationDefaults {
+  const config = readConfig();
+  const services = fitServices(config, config.catalogFile);
+  // Without MAVERICK_BASE_URL the defaults of a Maverick server still say what it would run on.
+  const maverick = config.maverick
+    ? config
+    : { ...config, ...parseConfig({ MAVERICK_BASE_URL: 'http://127.0.0.1/v1' }) };
+  const plan = endpointPlan('maverick', maverick, services.catalog);
+  if (plan?.pricing.provider !== 'runpod') throw new Error('Maverick has no rental price');
+  const speed = serverSpeed(plan, services);
+  const pod = config.maverick?.pod;
+  return {
+    policy: pod?.policy ?? 'adaptive',
+    gpuCount: plan.server.gpuCount,
+    pricePerGpuHourUsd: plan.pricing.pricePerGpuHourUsd,
+    pricePerHourUsd: plan.server.gpuCount * plan.pricing.pricePerGpuHourUsd,
+    coldStartSeconds: pod?.coldStartSeconds ?? 600,
+    waitTargetSeconds: pod?.waitTargetSeconds ?? 600,
+    slots: plan.server.concurrency,
+    windows: parseWindows(pod?.windows ?? 'Mon-Fri 09:00-18:00'),
+    timeZone: pod?.timeZone ?? 'UTC',
+    promptTokensPerSec: speed.promptTokensPerSec,
+    decodeTokensPerSec: speed.decodeTokensPerSec,
+    speedSource: speed.source,
+  };
+}
+
 async function main(argv: string[]): Promise<number> {
   const [sub, ...rest] = argv;
   try {
     if (sub === undefined || sub === 'start' || sub === 'chat') return await start();
     if (sub === 'fit') return fitCli(rest);
     if (sub === 'route') return routeCli(rest);
+    if (sub === 'spend') return await spendCli(rest);
+    if (sub === 'simulate') {
+      const { simulateCli } = await import('./runpod/simulate-cli.ts');
+      process.stdout.write(simulateCli(rest, simulationDefaults(), (path) => readFileSync(path, 'utf8')));
+      return 0;
+    }
     if (sub === 'worker' && (rest[0] === 'scout' || rest[0] === 'maverick')) {
       const { runWorkerProcess } = await import('../workers/run.ts');
       return await runWorkerProcess(rest[0]);

@@ -1,3 +1,5 @@
+import { parseWindows } from './runpod/schedule.ts';
+
 /**
  * Every setting fitbot reads from the environment, validated at once. This is
  * the only module that reads `process.env`; `.env.example` documents each
@@ -31,6 +33,33 @@ export interface MaverickConfig extends ModelServerConfig {
   pricePerGpuHourUsd?: number;
   /** In auto routing, a heavy prompt waits at most this long for Maverick, s. */
   maxWaitSeconds: number;
+  /** Set when RUNPOD_API_KEY and RUNPOD_POD_ID are: the server runs on a pod this process starts and stops. */
+  pod?: PodConfig;
+}
+
+/** The RunPod pod Maverick runs on, and the policy that decides when it runs. */
+export interface PodConfig {
+  apiKey: string;
+  /** The pod to resume and stop (a recreated pod replaces it; the current id lives in Redis). */
+  podId: string;
+  /** API base: GraphQL at `$base/graphql`; default RunPod's own. */
+  apiUrl?: string;
+  /** A policy name: always-on, idle-stop-<N>m, windows, adaptive. */
+  policy: string;
+  /** p95 wait the adaptive policy aims for, s. */
+  waitTargetSeconds: number;
+  /** Expected time from resume to /health 200, s (for ETAs and the policy). */
+  coldStartSeconds: number;
+  /** Schedule windows (`Mon-Fri 09:00-18:00`) in `timeZone`. */
+  windows: string;
+  timeZone: string;
+  /** How often the controller looks at the pod, the queue and the policy, ms. */
+  pollMs: number;
+  /** A pod whose model server is not healthy this long after resume is stopped, ms. */
+  healthTimeoutMs: number;
+  /** Runaway guard: pod-hours allowed per UTC day and per ISO week. */
+  maxPodHoursPerDay: number;
+  maxPodHoursPerWeek: number;
 }
 
 export interface AskConfig {
@@ -44,6 +73,9 @@ export interface AskConfig {
   backoffMs: number;
   /** BullMQ lock duration: a worker that stops renewing it for this long loses the job to another, ms. */
   lockMs: number;
+  /** Per-user rate limit: at most this many /ask in any window of `userRateWindowSeconds`. */
+  userRateLimit: number;
+  userRateWindowSeconds: number;
 }
 
 export interface DiscordConfig {
@@ -69,8 +101,17 @@ export interface SlackConfig {
   adminUserIds: string[];
 }
 
+/** The operations endpoint: /healthz, /metrics and the queue dashboard. */
+export interface OpsConfig {
+  /** OPS_PORT, default 9464; 0 picks a free port. */
+  port: number;
+  /** OPS_PASSWORD: the dashboard under /queues is served only when it is set (HTTP basic auth). */
+  password?: string;
+}
+
 export interface Config {
   logLevel: LogLevel;
+  ops: OpsConfig;
   /** Set when DISCORD_TOKEN is: the Discord adapter runs. */
   discord?: DiscordConfig;
   /** Set when SLACK_BOT_TOKEN is: the Slack adapter runs. */
@@ -162,6 +203,7 @@ export function parseConfig(env: Env): Readonly<Config> {
   const maverickKey = value('MAVERICK_API_KEY');
   const scoutPower = optionalNumber('SCOUT_POWER_W', (n) => n > 0 && n < 100_000, 'a power in W');
   const maverickPrice = optionalNumber('MAVERICK_PRICE_PER_GPU_HOUR_USD', (n) => n >= 0 && n < 1000, 'a price in USD');
+  const pod = podConfig(value, number, problems);
 
   const config: Config = {
     logLevel: LOG_LEVELS.includes(logLevelRaw as LogLevel) ? (logLevelRaw as LogLevel) : 'info',
@@ -181,6 +223,10 @@ export function parseConfig(env: Env): Readonly<Config> {
     redisUrl: redisUrl ?? DEFAULT_REDIS_URL,
     redisUrlExplicit: redisUrl !== undefined,
     redisPrefix: prefix,
+    ops: {
+      port: number('OPS_PORT', 9464, (n) => Number.isInteger(n) && n >= 0 && n < 65_536, 'a port number'),
+      ...(value('OPS_PASSWORD') ? { password: value('OPS_PASSWORD') as string } : {}),
+    },
     dataDir: value('FITBOT_DATA_DIR') ?? '.fitbot',
     ask: {
       maxTokens: count('ASK_MAX_TOKENS', 1024, 32_768),
@@ -188,6 +234,8 @@ export function parseConfig(env: Env): Readonly<Config> {
       attempts: count('ASK_ATTEMPTS', 3, 10),
       backoffMs: count('ASK_BACKOFF_MS', 2000, 600_000),
       lockMs: count('WORKER_LOCK_MS', 30_000, 600_000),
+      userRateLimit: count('ASK_USER_RATE_LIMIT', 20, 100_000),
+      userRateWindowSeconds: count('ASK_USER_RATE_WINDOW_SECONDS', 600, 86_400),
     },
   };
   if (scoutUrl) {
@@ -213,7 +261,12 @@ export function parseConfig(env: Env): Readonly<Config> {
       gpuCount: count('MAVERICK_GPU_COUNT', 2, 16),
       maxWaitSeconds: count('MAVERICK_MAX_WAIT_SECONDS', 900, 86_400),
       ...(maverickPrice !== undefined ? { pricePerGpuHourUsd: maverickPrice } : {}),
+      ...(pod ? { pod } : {}),
     };
+  } else if (pod) {
+    problems.push(
+      "RUNPOD_POD_ID needs MAVERICK_BASE_URL (the pod's model server, e.g. https://<podId>-8080.proxy.runpod.net/v1)",
+    );
   }
   const discordToken = value('DISCORD_TOKEN');
   if (discordToken) {
@@ -254,6 +307,72 @@ export function parseConfig(env: Env): Readonly<Config> {
 
   if (problems.length > 0) throw new ConfigError(problems);
   return Object.freeze(config);
+}
+
+const POLICY_NAME = /^(always-on|windows|adaptive|idle-stop-\d+(\.\d+)?m)$/;
+
+function validTimeZone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The pod settings, when RUNPOD_API_KEY and RUNPOD_POD_ID are set; problems are added to the list. */
+function podConfig(
+  value: (name: string) => string | undefined,
+  number: (name: string, fallback: number, check: (n: number) => boolean, what: string) => number,
+  problems: string[],
+): PodConfig | undefined {
+  const apiKey = value('RUNPOD_API_KEY');
+  const podId = value('RUNPOD_POD_ID');
+  if (!apiKey && !podId) return undefined;
+  if (!apiKey || !podId) {
+    problems.push('RUNPOD_API_KEY and RUNPOD_POD_ID go together');
+    return undefined;
+  }
+  const apiUrl = value('RUNPOD_API_URL');
+  if (apiUrl && !/^https?:\/\//.test(apiUrl))
+    problems.push(`RUNPOD_API_URL must be an http(s) URL (got '${apiUrl.slice(0, 40)}')`);
+  const policy = value('MAVERICK_POLICY') ?? 'adaptive';
+  if (!POLICY_NAME.test(policy))
+    problems.push(
+      `MAVERICK_POLICY must be always-on, idle-stop-<N>m, windows or adaptive (got '${policy.slice(0, 30)}')`,
+    );
+  const windows = value('MAVERICK_WINDOWS') ?? 'Mon-Fri 09:00-18:00';
+  try {
+    parseWindows(windows);
+  } catch (error) {
+    problems.push(`MAVERICK_WINDOWS: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  const timeZone = value('MAVERICK_TIMEZONE') ?? 'UTC';
+  if (!validTimeZone(timeZone))
+    problems.push(`MAVERICK_TIMEZONE must be an IANA time zone (got '${timeZone.slice(0, 40)}')`);
+  const seconds = (name: string, fallback: number, max: number) =>
+    number(name, fallback, (n) => n >= 0 && n <= max, `seconds from 0 to ${max}`);
+  const hours = (name: string, fallback: number, max: number) =>
+    number(name, fallback, (n) => n > 0 && n <= max, `hours from 0 to ${max}`);
+  return {
+    apiKey,
+    podId,
+    ...(apiUrl ? { apiUrl: apiUrl.replace(/\/+$/, '') } : {}),
+    policy,
+    waitTargetSeconds: seconds('MAVERICK_WAIT_TARGET_SECONDS', 600, 86_400),
+    coldStartSeconds: seconds('MAVERICK_COLD_START_SECONDS', 600, 7200),
+    windows,
+    timeZone,
+    pollMs: number('MAVERICK_POD_POLL_MS', 15_000, (n) => n >= 50 && n <= 600_000, 'ms from 50 to 600000'),
+    healthTimeoutMs: number(
+      'MAVERICK_HEALTH_TIMEOUT_MS',
+      30 * 60_000,
+      (n) => n >= 100 && n <= 4 * 3_600_000,
+      'ms from 100 to 14400000',
+    ),
+    maxPodHoursPerDay: hours('MAVERICK_MAX_POD_HOURS_PER_DAY', 14, 24),
+    maxPodHoursPerWeek: hours('MAVERICK_MAX_POD_HOURS_PER_WEEK', 60, 168),
+  };
 }
 
 /** The configuration of this process. */

@@ -11,7 +11,7 @@ import type { ContextFactory } from './command/command.ts';
 import { type Config, readConfig } from './config.ts';
 import { isUserError } from './errors.ts';
 import { createLogger, type Logger } from './log.ts';
-import { type Pipeline, startPipeline } from './pipeline.ts';
+import { type ChannelPost, type Pipeline, startPipeline } from './pipeline.ts';
 import type { ReplyJobData } from './queue/jobs.ts';
 
 function localUser(config: Config): string {
@@ -22,10 +22,11 @@ function localUser(config: Config): string {
   }
 }
 
-/** How long the console waits for one /ask answer: every try timing out, plus backoff, ms. */
+/** How long the console waits for one /ask answer: a pod's boot, then every try timing out, plus backoff, ms. */
 function followUpTimeoutMs(config: Config): number {
   const { attempts, timeoutMs, backoffMs } = config.ask;
-  return attempts * (2 * timeoutMs) + backoffMs * 2 ** attempts;
+  const boot = config.maverick?.pod?.healthTimeoutMs ?? 0;
+  return boot + attempts * (2 * timeoutMs) + backoffMs * 2 ** attempts;
 }
 
 interface Adapters {
@@ -47,6 +48,19 @@ function orphanDelivery(adapters: Adapters, log: Logger) {
       jobId: data.askJobId,
       team: data.team,
     });
+  };
+}
+
+/** Post to a team's channel on the platform it lives on. */
+function channelPost(adapters: Adapters, log: Logger): ChannelPost {
+  return async (platform, channel, reply) => {
+    if (platform === 'discord' && adapters.discord) return adapters.discord.post(channel, reply);
+    if (platform === 'slack' && adapters.slack) return adapters.slack.post(channel, reply);
+    if (platform === 'console') {
+      process.stdout.write(`${toText(reply)}\n\n`);
+      return;
+    }
+    log.warn('a channel post for a platform not running here', { platform });
   };
 }
 
@@ -82,6 +96,7 @@ export async function start(): Promise<number> {
     log,
     workers: ['scout', 'maverick'],
     deliverOrphan: orphanDelivery(adapters, log),
+    post: channelPost(adapters, log),
   });
   if (pipeline.unavailable) process.stderr.write(`fitbot: ${pipeline.unavailable}\n`);
   const makeContext: ContextFactory = (interaction) => ({
@@ -90,6 +105,7 @@ export async function start(): Promise<number> {
     fit,
     ...(pipeline.ask ? { ask: pipeline.ask } : {}),
     ...(pipeline.spend ? { spend: pipeline.spend } : {}),
+    ...(pipeline.teams ? { teams: pipeline.teams, budget: pipeline.teams } : {}),
     ...(pipeline.unavailable ? { unavailable: pipeline.unavailable } : {}),
   });
   const dispatch = dispatchOptions(log);
@@ -107,7 +123,8 @@ export async function start(): Promise<number> {
           makeContext({
             platform: 'console',
             team: 'console',
-            user: { id: user, name: user },
+            // The console runs on the operator's own machine: its user administers the `console` team.
+            user: { id: user, name: user, admin: true },
             interactionId: `${runId}-${line}`,
             followUp,
           }),

@@ -1,21 +1,32 @@
 import { join } from 'node:path';
+import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { startAskWorker } from '../workers/ask-worker.ts';
+import { startModelWorker } from '../workers/pod-worker.ts';
 import { startReplyWorker } from '../workers/replies.ts';
+import { startSummaryWorker } from '../workers/summaries.ts';
+import { fitServices } from './app.ts';
 import { type EndpointPlan, endpointPlan } from './ask/endpoints.ts';
-import type { SpendPort } from './command/command.ts';
+import { serverSpeed } from './ask/maverick-speed.ts';
+import type { Platform, SpendPort } from './command/command.ts';
+import type { Reply } from './command/reply.ts';
 import type { Config } from './config.ts';
+import { isUserError, UserError } from './errors.ts';
 import type { Catalog } from './fit/catalog/types.ts';
 import { ensureRedis, type LocalRedis, REDIS_INSTALL_HINT } from './infra/local-redis.ts';
 import type { Logger } from './log.ts';
 import { AskQueue } from './queue/ask-queue.ts';
-import type { ModelQueue, ReplyJobData } from './queue/jobs.ts';
+import { type ModelQueue, QUEUES, type ReplyJobData } from './queue/jobs.ts';
 import { clientConnection } from './queue/redis.ts';
+import { PodStore } from './runpod/pod-store.ts';
+import { type PodWait, podWait } from './runpod/present.ts';
 import { RedisLedger } from './spend/redis-ledger.ts';
+import { type SummaryJobData, TeamService } from './team/service.ts';
+import { TeamSettingsStore } from './team/settings.ts';
 
 export interface Pipeline {
   ask?: AskQueue;
   spend?: SpendPort;
+  teams?: TeamService;
   /** Why /ask and /spend are off, when they are. */
   unavailable?: string;
   close(): Promise<void>;
@@ -29,7 +40,12 @@ export interface PipelineOptions {
   workers: readonly ModelQueue[];
   /** Post an answer whose reply handle is gone, naming the asker. */
   deliverOrphan: (data: ReplyJobData) => Promise<void>;
+  /** Post a message to a team's channel (budget warnings, weekly summaries); absent, they are logged. */
+  post?: ChannelPost;
 }
+
+/** Posts a reply to a channel of a platform, its image attached. */
+export type ChannelPost = (platform: Platform, channel: string, reply: Reply) => Promise<void>;
 
 function waitReady(redis: Redis, timeoutMs: number): Promise<void> {
   if (redis.status === 'ready') return Promise.resolve();
@@ -39,6 +55,37 @@ function waitReady(redis: Redis, timeoutMs: number): Promise<void> {
       clearTimeout(timer);
       resolve();
     });
+  });
+}
+
+/**
+ * A team service on this Redis: settings, budgets (Maverick's price and /fit
+ * speed for the estimate of an answer) and summaries. `summaries` is the queue
+ * the weekly summaries are scheduled on (read-only callers leave it out).
+ */
+export function createTeamService(
+  config: Readonly<Config>,
+  redis: Redis,
+  catalog: Catalog,
+  extra: { summaries?: Queue<SummaryJobData>; podWait?: () => Promise<PodWait> } = {},
+): TeamService {
+  const plan = endpointPlan('maverick', config, catalog);
+  const fit = { catalog, engine: fitServices(config).engine };
+  return new TeamService({
+    settings: new TeamSettingsStore(redis, config.redisPrefix),
+    ledger: new RedisLedger(redis, config.redisPrefix),
+    ...(extra.summaries ? { summaries: extra.summaries } : {}),
+    ...(plan?.pricing.provider === 'runpod'
+      ? {
+          maverick: {
+            pricing: plan.pricing,
+            speed: serverSpeed(plan, fit),
+            maxTokens: config.ask.maxTokens,
+            ...(extra.podWait ? { pod: extra.podWait } : {}),
+          },
+        }
+      : {}),
+    now: Date.now,
   });
 }
 
@@ -81,6 +128,9 @@ export async function startPipeline(options: PipelineOptions): Promise<Pipeline>
 
   const plans = (['scout', 'maverick'] as const).map((q) => endpointPlan(q, config, options.catalog));
   const [scoutPlan, maverickPlan] = plans;
+  const pod = config.maverick?.pod;
+  const podStore = pod ? new PodStore(client, config.redisPrefix, pod.podId) : undefined;
+  const podWaitNow = pod ? async () => podWait(await podStore?.status(), Date.now(), pod.coldStartSeconds) : undefined;
   const ask = new AskQueue({
     connection: client,
     prefix: config.redisPrefix,
@@ -90,23 +140,67 @@ export async function startPipeline(options: PipelineOptions): Promise<Pipeline>
       ...(maverickPlan ? { maverick: maverickPlan.server.concurrency } : {}),
     },
     maverickMaxWaitSeconds: config.maverick?.maxWaitSeconds ?? 0,
+    ...(podWaitNow ? { maverickPod: podWaitNow } : {}),
     now: Date.now,
   });
-  const ledger = new RedisLedger(client, config.redisPrefix);
+  const summaries = new Queue<SummaryJobData>(QUEUES.summaries, { connection: client, prefix: config.redisPrefix });
+  const teams = createTeamService(config, client, options.catalog, {
+    summaries,
+    ...(podWaitNow ? { podWait: podWaitNow } : {}),
+  });
+  /** The 80 % budget warning, once a week, in the summary channel or where the answer went. */
+  const afterDelivery = async (data: ReplyJobData) => {
+    if (!data.outcome.ok) return;
+    const due = await teams.warningDue(data.team);
+    if (!due) return;
+    const where =
+      due.settings.summaryChannel && due.settings.summaryPlatform
+        ? { platform: due.settings.summaryPlatform, channel: due.settings.summaryChannel }
+        : data.channel || data.platform === 'console'
+          ? { platform: data.platform, channel: data.channel ?? 'console' }
+          : undefined;
+    if (where && options.post) await options.post(where.platform, where.channel, { text: due.text, tone: 'warning' });
+    else log.warn('budget warning with nowhere to post', { team: data.team });
+  };
   const modelWorkers = plans
     .filter((p): p is EndpointPlan => p !== undefined && options.workers.includes(p.queue))
-    .map((plan) => startAskWorker({ plan, ask: config.ask, redisUrl: redis.url, prefix: config.redisPrefix, log }));
+    .map((plan) =>
+      startModelWorker({ plan, pod, ask: config.ask, redisUrl: redis.url, prefix: config.redisPrefix, log }),
+    );
+  const summaryWorker = options.post
+    ? startSummaryWorker({
+        redisUrl: redis.url,
+        prefix: config.redisPrefix,
+        teams,
+        settings: new TeamSettingsStore(client, config.redisPrefix),
+        post: options.post,
+        log,
+      })
+    : undefined;
   const replies = startReplyWorker({
     redisUrl: redis.url,
     prefix: config.redisPrefix,
     log,
     takeHandle: (id) => ask.takeHandle(id),
     deliverOrphan: options.deliverOrphan,
+    afterDelivery,
   });
   return {
     ask,
-    spend: { entries: (team, fromMs, toMs) => ledger.between(team, fromMs, toMs) },
+    spend: {
+      summary: async (team, week) => {
+        try {
+          return await teams.summary(team, week);
+        } catch (error) {
+          if (isUserError(error)) throw error;
+          throw new UserError('the ledger (Redis) is not reachable right now — try again shortly');
+        }
+      },
+    },
+    teams,
     close: async () => {
+      await summaryWorker?.close();
+      await summaries.close();
       await Promise.all(modelWorkers.map((w) => w.close()));
       await replies.close();
       await ask.close();

@@ -9,8 +9,16 @@ import { type AskJobData, durationKey, QUEUES, type ReplyJobData, replyJobId } f
 import { pipelinedConnection, workerConnection } from '../src/queue/redis.ts';
 import { RedisLedger } from '../src/spend/redis-ledger.ts';
 
+/** A worker whose server runs on a pod: which run a job belongs to, and where the server is now. */
+export interface PodLink {
+  /** The run being billed while the pod is ready. */
+  current(): Promise<{ runId: string; startedAtMs: number; baseUrl: string } | undefined>;
+}
+
 export interface AskWorkerOptions {
   plan: EndpointPlan;
+  /** Set for Maverick on a RunPod pod: the worker starts paused and the pod controller opens it. */
+  pod?: PodLink;
   ask: AskConfig;
   redisUrl: string;
   prefix: string;
@@ -24,7 +32,11 @@ export interface AskWorkerOptions {
  * error once retries are spent) to the replies queue. BullMQ owns retries:
  * a 4xx other than 429 is not retried.
  */
-export function startAskWorker(options: AskWorkerOptions): { worker: Worker; close: () => Promise<void> } {
+export function startAskWorker(options: AskWorkerOptions): {
+  worker: Worker;
+  rejectWaiting: (message: string) => Promise<number>;
+  close: () => Promise<void>;
+} {
   const { plan, ask, prefix, log } = options;
   const now = options.now ?? Date.now;
   // BullMQ does not close connections it is given: keep them to close on the way out.
@@ -32,7 +44,16 @@ export function startAskWorker(options: AskWorkerOptions): { worker: Worker; clo
   const [connection, workerConn] = connections as [Redis, Redis];
   const replies = new Queue<ReplyJobData>(QUEUES.replies, { connection, prefix });
   const ledger = new RedisLedger(connection, prefix);
-  const client = createModelClient({ ...plan.server, timeoutMs: ask.timeoutMs });
+  const clients = new Map<string, ReturnType<typeof createModelClient>>();
+  // A recreated pod has a new id, hence a new proxy URL: one client per URL.
+  const clientFor = (baseURL: string) => {
+    let client = clients.get(baseURL);
+    if (!client) {
+      client = createModelClient({ ...plan.server, baseURL, timeoutMs: ask.timeoutMs });
+      clients.set(baseURL, client);
+    }
+    return client;
+  };
   const deps: AnswerDeps = { label: plan.label, pricing: plan.pricing, ledger, now };
 
   const deliver = (reply: ReplyJobData) =>
@@ -47,9 +68,10 @@ export function startAskWorker(options: AskWorkerOptions): { worker: Worker; clo
     // A job retried or recovered after its answer was handed over is not run (or charged) again.
     const rerun = job.attemptsMade > 0 || (job.stalledCounter ?? 0) > 0;
     if (rerun && (await replies.getJob(replyJobId(jobId)))) return 'already-answered';
+    const run = await options.pod?.current();
     const startedAtMs = now();
     try {
-      const result = await streamChat(client, {
+      const result = await streamChat(clientFor(run?.baseUrl ?? plan.server.baseURL), {
         model: plan.server.model,
         prompt: job.data.prompt,
         maxTokens: ask.maxTokens,
@@ -66,7 +88,7 @@ export function startAskWorker(options: AskWorkerOptions): { worker: Worker; clo
           completionTokens: result.usage?.completionTokens ?? 0,
           ...(result.timings?.predictedPerSecond ? { tokensPerSec: result.timings.predictedPerSecond } : {}),
         },
-        { startedAtMs, endedAtMs },
+        { startedAtMs, endedAtMs, ...(run ? { podRun: { runId: run.runId, startedAtMs: run.startedAtMs } } : {}) },
         deps,
       );
       await deliver(reply);
@@ -111,6 +133,7 @@ export function startAskWorker(options: AskWorkerOptions): { worker: Worker; clo
     lockDuration: ask.lockMs,
     stalledInterval: Math.max(500, Math.floor(ask.lockMs / 2)),
     maxStalledCount: 2,
+    autorun: options.pod === undefined,
   });
   worker.on('error', (error) => log.error('worker error', { queue: plan.queue, error }));
   // BullMQ fails a job that stalled too often without calling the processor: answer it here, once.
@@ -128,8 +151,25 @@ export function startAskWorker(options: AskWorkerOptions): { worker: Worker; clo
       await deliver(reply);
     })().catch((error) => log.error('could not settle a failed job', { jobId, queue: plan.queue, error }));
   });
+  /** Answer waiting jobs with an error and drop them (the pod's spend guard); returns how many. */
+  const rejectWaiting = async (message: string): Promise<number> => {
+    const queue = new Queue<AskJobData>(plan.queue, { connection, prefix });
+    try {
+      const jobs = await queue.getJobs(['waiting', 'prioritized', 'delayed']);
+      for (const job of jobs) {
+        if (!job.id) continue;
+        await deliver(await settleFailure(job.id, job.data, message, deps));
+        await job.remove().catch(() => {});
+      }
+      return jobs.length;
+    } finally {
+      await queue.close();
+    }
+  };
+
   return {
     worker,
+    rejectWaiting,
     close: async () => {
       await worker.close();
       await replies.close();

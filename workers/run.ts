@@ -4,7 +4,7 @@ import { readConfig } from '../src/config.ts';
 import { ensureRedis } from '../src/infra/local-redis.ts';
 import { createLogger } from '../src/log.ts';
 import type { ModelQueue } from '../src/queue/jobs.ts';
-import { startAskWorker } from './ask-worker.ts';
+import { startModelWorker } from './pod-worker.ts';
 
 /**
  * One model worker as its own process (for the GPU box, or another machine),
@@ -26,7 +26,14 @@ export async function runWorkerProcess(queue: ModelQueue): Promise<number> {
     process.stderr.write(`fitbot worker ${queue}: ${redis.message}\n`);
     return 69; // EX_UNAVAILABLE
   }
-  const { close } = startAskWorker({ plan, ask: config.ask, redisUrl: redis.url, prefix: config.redisPrefix, log });
+  const { close } = startModelWorker({
+    plan,
+    pod: config.maverick?.pod,
+    ask: config.ask,
+    redisUrl: redis.url,
+    prefix: config.redisPrefix,
+    log,
+  });
   log.info('worker started', { queue, concurrency: plan.server.concurrency });
   await new Promise<void>((resolve) => {
     process.once('SIGTERM', () => resolve());

@@ -25,7 +25,10 @@ export interface ModelAnswer {
 export interface AnswerDeps {
   label: ModelLabel;
   pricing: Pricing;
-  ledger: { record(entry: LedgerEntry): Promise<Recorded> };
+  ledger: {
+    record(entry: LedgerEntry): Promise<Recorded>;
+    runCharged(runId: string): Promise<{ answers: number; chargedUsd: number }>;
+  };
   now: () => number;
 }
 
@@ -69,7 +72,7 @@ export async function settleAnswer(
   jobId: string,
   job: AskJobData,
   answer: ModelAnswer,
-  timing: { startedAtMs: number; endedAtMs: number },
+  timing: { startedAtMs: number; endedAtMs: number; podRun?: { runId: string; startedAtMs: number } },
   deps: AnswerDeps,
 ): Promise<ReplyJobData> {
   const busySeconds = (timing.endedAtMs - timing.startedAtMs) / 1000;
@@ -89,7 +92,9 @@ export async function settleAnswer(
     gpuSeconds: cost.gpuSeconds,
     costUsd: cost.costUsd,
     costBasis: cost.basis,
+    ...(timing.podRun ? { podRun: timing.podRun.runId } : {}),
   });
+  const idleShare = timing.podRun ? await idleShareSoFar(timing.podRun, timing.endedAtMs, deps) : undefined;
   const receipt: Receipt = {
     ...deps.label,
     promptTokens,
@@ -102,8 +107,25 @@ export async function settleAnswer(
     costBasis: charged.written ? cost.basis : 'charged on an earlier try',
     teamWeekUsd: charged.teamWeekUsd,
     userWeekUsd: charged.userWeekUsd,
+    ...(idleShare !== undefined ? { idleShareEstUsd: idleShare } : {}),
   };
   return replyFor(jobId, job, { ok: true, answer: answer.text, finishReason: answer.finishReason, receipt });
+}
+
+/**
+ * An estimate of this answer's share of its pod run's boot and idle time: the
+ * run's cost so far less what its answers were charged, over its answers so
+ * far. The real share is settled when the pod stops.
+ */
+async function idleShareSoFar(
+  run: { runId: string; startedAtMs: number },
+  nowMs: number,
+  deps: AnswerDeps,
+): Promise<number | undefined> {
+  if (deps.pricing.provider !== 'runpod') return undefined;
+  const { answers, chargedUsd } = await deps.ledger.runCharged(run.runId);
+  const runUsd = ((nowMs - run.startedAtMs) / 3_600_000) * deps.pricing.pricePerGpuHourUsd * deps.pricing.gpuCount;
+  return Math.max(0, runUsd - chargedUsd) / Math.max(1, answers);
 }
 
 /**

@@ -1,6 +1,8 @@
 import type { Catalog } from '../fit/catalog/types.ts';
 import type { EngineContext } from '../fit/engine.ts';
-import type { LedgerEntry } from '../spend/ledger-entry.ts';
+import type { BudgetVerdict } from '../spend/budget.ts';
+import type { WeeklySummary } from '../spend/summary.ts';
+import type { TeamSettings } from '../team/settings.ts';
 import type { Reply } from './reply.ts';
 import type { ArgsOf, CommandSpec } from './spec.ts';
 
@@ -32,17 +34,34 @@ export interface AskPort {
   /** Which models have a configured server. */
   readonly configured: { scout: boolean; maverick: boolean };
   /** Maverick's expected wait and the most auto routing may accept, s. */
-  maverickWait(): Promise<{ expectedWaitSeconds: number; maxWaitSeconds: number }>;
-  /** Enqueue once per interaction; the answer goes to followUp. */
+  maverickWait(): Promise<{ expectedWaitSeconds: number; maxWaitSeconds: number; paused?: string }>;
+  /** Enqueue once per interaction; the answer goes to followUp. `note`: the pod's state, when it adds to the wait. */
   submit(
     request: AskRequest,
     followUp: FollowUp,
-  ): Promise<{ duplicate: boolean; position: number; etaSeconds: number }>;
+  ): Promise<{ duplicate: boolean; position: number; etaSeconds: number; note?: string }>;
+}
+
+/** Budgets as /ask sees them. */
+export interface BudgetPort {
+  /** Whether a Maverick answer to this prompt fits the team's and the asker's weekly budgets. */
+  maverickVerdict(team: string, userId: string, prompt: string): Promise<BudgetVerdict>;
+}
+
+/** A team's settings as admin commands see them. */
+export interface TeamPort {
+  settings(team: string): Promise<TeamSettings>;
+  /** Set fields (`null` clears one); the weekly summary is rescheduled to match. Returns the new settings and the next summary time. */
+  update(
+    team: string,
+    change: { [K in keyof TeamSettings]?: TeamSettings[K] | null },
+  ): Promise<{ settings: TeamSettings; nextSummaryAtMs?: number }>;
 }
 
 /** The ledger as commands see it. */
 export interface SpendPort {
-  entries(team: string, fromMs: number, toMs: number): Promise<LedgerEntry[]>;
+  /** The team's week (`this`, `last` or `2026-W48`, in its time zone) compared with the week before; UserError for a bad week. */
+  summary(team: string, week?: string): Promise<WeeklySummary>;
 }
 
 /**
@@ -53,7 +72,8 @@ export interface CommandContext {
   platform: Platform;
   /** A Discord guild, a Slack workspace, or `console`: spend and data are kept per team. */
   team: string;
-  user: { id: string; name: string };
+  /** `admin`: may change the team's settings (Discord: Manage Server; Slack: SLACK_ADMIN_USER_IDS; the console's user). */
+  user: { id: string; name: string; admin?: boolean };
   channel?: string;
   /** Interaction id from the platform (deduplicates work a platform delivers twice). */
   interactionId?: string;
@@ -62,6 +82,8 @@ export interface CommandContext {
   /** Absent when Redis is not reachable: /ask and /spend then say so. */
   ask?: AskPort;
   spend?: SpendPort;
+  budget?: BudgetPort;
+  teams?: TeamPort;
   /** Why ask/spend are absent, shown to the user. */
   unavailable?: string;
   followUp?: FollowUp;

@@ -35,6 +35,16 @@ function find(commands: readonly AnyCommand[], name: string): AnyCommand {
   throw new UserError(`unknown command '/${name.slice(0, 30)}' — try ${names}`);
 }
 
+/** Admin commands run only for admins (the adapter decides who is one, from the platform's permissions). */
+function allowed(command: AnyCommand, ctx: CommandContext): AnyCommand {
+  if (command.spec.admin && !ctx.user.admin) {
+    throw new UserError(
+      `/${command.spec.name} is for admins (Discord: Manage Server permission; Slack: SLACK_ADMIN_USER_IDS).`,
+    );
+  }
+  return command;
+}
+
 /** `/fit maverick q3 2xh100` → `{ name: 'fit', text: 'maverick q3 2xh100' }`. */
 export function splitCommandLine(line: string): { name: string; text: string } {
   const m = /^\s*\/?(\S+)\s*([\s\S]*)$/.exec(line);
@@ -52,10 +62,10 @@ export async function dispatch(input: CommandInput, ctx: CommandContext, options
     if (input.kind === 'text') {
       const { name: commandName, text } = splitCommandLine(input.line);
       name = commandName;
-      const command = find(options.commands, commandName);
+      const command = allowed(find(options.commands, commandName), ctx);
       return await command.run(parseText(command.spec, text), ctx);
     }
-    const command = find(options.commands, input.name);
+    const command = allowed(find(options.commands, input.name), ctx);
     return await command.run(parseNamed(command.spec, input.values), ctx);
   } catch (error) {
     if (error instanceof UserError) return errorReply(error.message);

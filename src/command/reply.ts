@@ -16,6 +16,7 @@ export interface Reply {
   tone?: 'info' | 'success' | 'warning' | 'error';
   /** Shown only to the person who asked. */
   ephemeral?: boolean;
+  /** A PNG attached where the platform allows (the weekly summary's chart), with its text for screen readers. */
   image?: { filename: string; png: Uint8Array; alt: string };
   /** Another message (the answer) follows this one through the context's followUp. */
   awaiting?: boolean;

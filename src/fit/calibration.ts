@@ -16,6 +16,7 @@ export interface MeasuredRecord {
   bytes_per_token_gb_est: number;
   measured_tg_tok_s: number;
   measured_pp_tok_s: number | null;
+  moe?: boolean;
   source: string;
 }
 
@@ -75,4 +76,20 @@ export function toSpeedRecords(catalog: Catalog, records: readonly MeasuredRecor
     deviceKey: deviceKey(catalog, r.hardware),
     measuredTokensPerSec: r.measured_tg_tok_s,
   }));
+}
+
+/**
+ * A lower bound on prompt processing where nothing was measured for the file:
+ * decode speed × the smallest prompt/decode ratio among the measured MoE records
+ * (prompt processing is compute-bound and always faster than decode).
+ */
+export function promptSpeedFloor(decodeTokensPerSec: number, records: readonly MeasuredRecord[] = MEASURED_RECORDS) {
+  const ratios = records
+    .filter((r) => r.moe && r.measured_pp_tok_s !== null && r.measured_tg_tok_s > 0)
+    .map((r) => (r.measured_pp_tok_s as number) / r.measured_tg_tok_s);
+  const ratio = ratios.length > 0 ? Math.min(...ratios) : 1;
+  return {
+    tokensPerSec: decodeTokensPerSec * ratio,
+    source: `est.: decode × ${ratio.toFixed(1)}, the lowest prompt/decode ratio measured on a MoE model (${ratios.length} records)`,
+  };
 }

@@ -1,8 +1,10 @@
+import { randomUUID } from 'node:crypto';
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { AskPort, AskRequest, FollowUp } from '../command/command.ts';
 import type { AskConfig } from '../config.ts';
 import { UserError } from '../errors.ts';
+import type { PodWait } from '../runpod/present.ts';
 import { type AskJobData, askJobId, durationKey, type ModelQueue, QUEUES } from './jobs.ts';
 
 /** When no job has finished recently, an answer is assumed to take this long, ms. */
@@ -10,6 +12,19 @@ const DEFAULT_JOB_MS = 20_000;
 
 /** How long a reply handle is kept in memory, ms: longer than any platform's own. */
 const HANDLE_TTL_MS = 60 * 60_000;
+
+// Drop asks older than the window; if fewer than the limit remain, count this one (0), else
+// return the ms until the oldest leaves the window.
+const RATE_LIMIT = `
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', tonumber(ARGV[1]) - tonumber(ARGV[2]))
+if redis.call('ZCARD', KEYS[1]) < tonumber(ARGV[3]) then
+  redis.call('ZADD', KEYS[1], ARGV[1], ARGV[4])
+  redis.call('PEXPIRE', KEYS[1], ARGV[2])
+  return 0
+end
+local oldest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
+return math.max(1, tonumber(oldest[2]) + tonumber(ARGV[2]) - tonumber(ARGV[1]))
+`;
 
 /** How long an interaction id is remembered for deduplication: longer than any platform redelivers, s. */
 const CLAIM_TTL_SECONDS = 7 * 86_400;
@@ -21,6 +36,8 @@ export interface AskQueueOptions {
   /** Concurrency (server slots) per configured model queue. */
   slots: { scout?: number; maverick?: number };
   maverickMaxWaitSeconds: number;
+  /** Set when Maverick runs on a pod that may be stopped or loading. */
+  maverickPod?: () => Promise<PodWait>;
   now: () => number;
 }
 
@@ -73,18 +90,37 @@ export class AskQueue implements AskPort {
     if (!queue)
       return { expectedWaitSeconds: Number.POSITIVE_INFINITY, maxWaitSeconds: this.options.maverickMaxWaitSeconds };
     const expectedWaitSeconds = await this.reach(async () => this.etaSeconds('maverick', await this.jobs(queue)));
-    return { expectedWaitSeconds, maxWaitSeconds: this.options.maverickMaxWaitSeconds };
+    const pod = await this.podWait();
+    return {
+      expectedWaitSeconds: expectedWaitSeconds + pod.seconds,
+      maxWaitSeconds: this.options.maverickMaxWaitSeconds,
+      ...(pod.paused ? { paused: pod.paused } : {}),
+    };
+  }
+
+  private async podWait(): Promise<PodWait> {
+    return this.options.maverickPod ? this.reach(this.options.maverickPod) : { seconds: 0 };
   }
 
   async submit(request: AskRequest, followUp: FollowUp) {
     const queue = this.queues.get(request.target);
     if (!queue)
       throw new UserError(`${request.target === 'scout' ? 'Scout' : 'Maverick'} is not configured on this bot`);
+    const pod = request.target === 'maverick' ? await this.podWait() : { seconds: 0 };
+    if (pod.paused) throw new UserError(`Maverick is paused: ${pod.paused}. Ask again with model:scout.`);
     const jobId = askJobId(request.platform, request.interactionId);
     // Claim the interaction atomically: of two deliveries racing here, one wins.
     const claimKey = `${this.options.prefix}:ask-claim:${jobId}`;
     const claimed = await this.reach(() => this.options.connection.set(claimKey, '1', 'EX', CLAIM_TTL_SECONDS, 'NX'));
     if (claimed !== 'OK') return { duplicate: true, position: 0, etaSeconds: 0 };
+    const waitSeconds = await this.reach(() => this.rateLimit(request.team, request.userId));
+    if (waitSeconds > 0) {
+      await this.options.connection.del(claimKey).catch(() => {});
+      const { userRateLimit, userRateWindowSeconds } = this.options.ask;
+      throw new UserError(
+        `you have asked ${userRateLimit} times in the last ${Math.round(userRateWindowSeconds / 60)} min, the most allowed — try again in ${waitSeconds} s.`,
+      );
+    }
     this.forgetStaleHandles();
     this.handles.set(jobId, { followUp, atMs: this.options.now() });
     const { ask } = this.options;
@@ -117,7 +153,32 @@ export class AskQueue implements AskPort {
     // Counted after the add, so the count includes this job.
     const position = Math.max(1, await this.reach(() => this.jobs(queue)));
     const etaSeconds = await this.reach(() => this.etaSeconds(request.target, position - 1));
-    return { duplicate: false, position, etaSeconds };
+    return {
+      duplicate: false,
+      position,
+      etaSeconds: etaSeconds + pod.seconds,
+      ...(pod.line ? { note: pod.line } : {}),
+    };
+  }
+
+  /**
+   * A sliding window per user: counts this ask if it is allowed and returns 0,
+   * else the seconds until the oldest ask in the window leaves it.
+   */
+  private async rateLimit(team: string, userId: string): Promise<number> {
+    const key = `${this.options.prefix}:rate:${encodeURIComponent(team)}:${encodeURIComponent(userId)}`;
+    const now = this.options.now();
+    const { userRateLimit, userRateWindowSeconds } = this.options.ask;
+    const result = (await this.options.connection.eval(
+      RATE_LIMIT,
+      1,
+      key,
+      String(now),
+      String(userRateWindowSeconds * 1000),
+      String(userRateLimit),
+      randomUUID(),
+    )) as number;
+    return result <= 0 ? 0 : Math.ceil(result / 1000);
   }
 
   /**

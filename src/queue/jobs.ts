@@ -1,7 +1,7 @@
 import type { Platform } from '../command/command.ts';
 
-/** Queue names: one per model worker, one for finished answers the bot delivers. */
-export const QUEUES = { scout: 'scout', maverick: 'maverick', replies: 'replies' } as const;
+/** Queue names: one per model worker, one for finished answers the bot delivers, one for weekly summaries. */
+export const QUEUES = { scout: 'scout', maverick: 'maverick', replies: 'replies', summaries: 'summaries' } as const;
 export type ModelQueue = 'scout' | 'maverick';
 
 /** An /ask job. Holds no platform token or secret: reply handles stay in the bot's memory. */
@@ -35,6 +35,8 @@ export interface Receipt {
   costBasis: string;
   teamWeekUsd: number;
   userWeekUsd: number;
+  /** On a pod: an estimate of this answer's share of the run's boot and idle time, settled when the pod stops. */
+  idleShareEstUsd?: number;
 }
 
 /** A finished /ask, for the bot to deliver. */

@@ -23,7 +23,11 @@ export function receiptFooter(r: Receipt): string {
     `${r.model} ${r.quant} on ${hw}`,
     `${r.promptTokens} → ${r.completionTokens} tokens, ${r.tokensPerSec.toFixed(1)} tok/s${r.estimated ? ' (est.)' : ''}, ${(r.latencyMs / 1000).toFixed(1)} s`,
     // A local GPU's cost is board power × time: an estimate of the energy actually drawn.
-    `${usd(r.costUsd)}${r.provider === 'local' ? ' est.' : ''} (${r.costBasis})`,
+    `${usd(r.costUsd)}${r.provider === 'local' ? ' est.' : ''} (${r.costBasis})${
+      r.idleShareEstUsd !== undefined
+        ? ` + boot/idle share est. ${usd(r.idleShareEstUsd)}, settled when the pod stops`
+        : ''
+    }`,
     `${percent(r.costUsd, r.teamWeekUsd)} of the team's ${usd(r.teamWeekUsd)} this week, ${percent(r.costUsd, r.userWeekUsd)} of yours`,
   ].join(' · ');
 }

@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import type { RunAnswer } from '../runpod/accounting.ts';
 import type { LedgerEntry } from './ledger-entry.ts';
 import { isoWeekOf } from './week.ts';
 
@@ -11,16 +12,18 @@ import { isoWeekOf } from './week.ts';
  */
 
 // Atomically, only if no entry exists for this job: write the entry, index it by
-// end time, and add its cost to the team's and the user's totals for its week.
+// end time, add its cost to the team's and the user's totals for its week, and
+// (for an answer on a pod) add it to its pod run's index with its cost.
 // Returns whether it wrote, the job's charged cost, and the two week totals.
 const RECORD_ONCE = `
 local written = 0
 if redis.call('EXISTS', KEYS[1]) == 0 then
-  redis.call('HSET', KEYS[1], unpack(ARGV, 6))
+  redis.call('HSET', KEYS[1], unpack(ARGV, 7))
   redis.call('ZADD', KEYS[2], ARGV[1], ARGV[2])
   if ARGV[5] == 'ok' then
     redis.call('HINCRBYFLOAT', KEYS[3], 'team', ARGV[4])
     redis.call('HINCRBYFLOAT', KEYS[3], ARGV[3], ARGV[4])
+    if ARGV[6] ~= '' then redis.call('ZADD', KEYS[4], ARGV[4], ARGV[6]) end
   end
   written = 1
 end
@@ -50,7 +53,23 @@ const NUMBER_FIELDS = [
   'completionTokens',
   'gpuSeconds',
   'costUsd',
+  'idleUsd',
+  'idleGpuSeconds',
 ] as const;
+
+/** Key of a pod run's index: its answers (`team/jobId`) scored by what each was charged. */
+export function podRunKey(prefix: string, runId: string): string {
+  return `${prefix}:pod-run:${encodeURIComponent(runId)}:answers`;
+}
+
+/** A member of a pod run's index, and back. */
+export function runMember(team: string, jobId: string): string {
+  return `${encodeURIComponent(team)}/${encodeURIComponent(jobId)}`;
+}
+export function parseRunMember(member: string): { team: string; jobId: string } {
+  const [team = '', jobId = ''] = member.split('/');
+  return { team: decodeURIComponent(team), jobId: decodeURIComponent(jobId) };
+}
 
 export class RedisLedger {
   private readonly recordOnce: RecordOnce;
@@ -60,7 +79,7 @@ export class RedisLedger {
     private readonly prefix: string,
   ) {
     const commands = redis as unknown as Record<string, RecordOnce | undefined>;
-    if (!commands[RECORD_COMMAND]) redis.defineCommand(RECORD_COMMAND, { numberOfKeys: 3, lua: RECORD_ONCE });
+    if (!commands[RECORD_COMMAND]) redis.defineCommand(RECORD_COMMAND, { numberOfKeys: 4, lua: RECORD_ONCE });
     this.recordOnce = (commands[RECORD_COMMAND] as RecordOnce).bind(redis);
   }
 
@@ -81,11 +100,13 @@ export class RedisLedger {
       this.entryKey(entry.team, entry.jobId),
       `${this.teamKey(entry.team)}:by-end`,
       `${this.teamKey(entry.team)}:week:${week}`,
+      podRunKey(this.prefix, entry.podRun ?? 'none'),
       String(entry.endedAtMs),
       entry.jobId,
       `user:${entry.userId}`,
       String(entry.costUsd),
       entry.status,
+      entry.podRun ? runMember(entry.team, entry.jobId) : '',
       ...fields,
     );
     return {
@@ -99,6 +120,31 @@ export class RedisLedger {
   async get(team: string, jobId: string): Promise<LedgerEntry | undefined> {
     const hash = await this.redis.hgetall(this.entryKey(team, jobId));
     return Object.keys(hash).length === 0 ? undefined : decode(hash);
+  }
+
+  /** The answers a pod run served, as charged when each finished. */
+  async runAnswers(runId: string): Promise<RunAnswer[]> {
+    const members = await this.redis.zrange(podRunKey(this.prefix, runId), '0', '-1');
+    const entries = await Promise.all(members.map(parseRunMember).map(({ team, jobId }) => this.get(team, jobId)));
+    return entries
+      .filter((e): e is LedgerEntry => e !== undefined)
+      .map((e) => ({
+        team: e.team,
+        jobId: e.jobId,
+        userId: e.userId,
+        userName: e.userName,
+        startedAtMs: e.startedAtMs,
+        endedAtMs: e.endedAtMs,
+        tokens: e.promptTokens + e.completionTokens,
+        chargedUsd: e.costUsd,
+      }));
+  }
+
+  /** How many answers a pod run has served so far and what they were charged, USD. */
+  async runCharged(runId: string): Promise<{ answers: number; chargedUsd: number }> {
+    const flat = await this.redis.zrange(podRunKey(this.prefix, runId), '0', '-1', 'WITHSCORES');
+    const scores = flat.filter((_, i) => i % 2 === 1).map(Number);
+    return { answers: scores.length, chargedUsd: scores.reduce((a, b) => a + b, 0) };
   }
 
   /** Entries of a team that ended in [fromMs, toMs). */
@@ -117,6 +163,6 @@ export class RedisLedger {
 
 function decode(hash: Record<string, string>): LedgerEntry {
   const entry: Record<string, string | number> = { ...hash };
-  for (const key of NUMBER_FIELDS) entry[key] = Number(hash[key] ?? 0);
+  for (const key of NUMBER_FIELDS) if (hash[key] !== undefined) entry[key] = Number(hash[key]);
   return entry as unknown as LedgerEntry;
 }

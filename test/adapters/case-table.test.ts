@@ -17,6 +17,8 @@ import type { Reply } from '../../src/command/reply.ts';
 import { createLogger } from '../../src/log.ts';
 import type { Receipt } from '../../src/queue/jobs.ts';
 import type { LedgerEntry } from '../../src/spend/ledger-entry.ts';
+import { weeklySummary } from '../../src/spend/summary.ts';
+import { isoWeekIn } from '../../src/spend/week.ts';
 import {
   type CommandOptionJson,
   type DiscordRequest,
@@ -338,11 +340,14 @@ function entry(userId: string, userName: string, costUsd: number, hoursIntoWeek:
   };
 }
 
-/** A plain-object SpendPort: the ledger of one week, returned only when the asked range covers it. */
+/** A plain-object SpendPort: the summary of one week's ledger, as the Redis-backed one builds it. */
 const LEDGER: LedgerEntry[] = [entry('u-ada', 'ada', 0.2, 30), entry('u-grace', 'grace', 0.1, 50)];
 const spendPort: SpendPort = {
-  async entries(_team, fromMs, toMs) {
-    return LEDGER.filter((e) => e.startedAtMs >= fromMs && e.startedAtMs < toMs);
+  async summary(team) {
+    const nowMs = Date.parse('2026-11-27T12:00:00Z');
+    const week = isoWeekIn(nowMs, 'UTC');
+    const entries = LEDGER.filter((e) => e.endedAtMs >= week.startMs && e.endedAtMs < week.endMs);
+    return weeklySummary({ team, timeZone: 'UTC', week, entries, previous: [], nowMs });
   },
 };
 
@@ -418,8 +423,8 @@ const cases: Case[] = [
     check: (messages, all) => {
       expect(all).toContain('2026-W48');
       expect(all).toContain('$0.30');
-      expect(all).toMatch(/ada: \$0\.20, 67 %/);
-      expect(all).toMatch(/grace: \$0\.10, 33 %/);
+      expect(all).toMatch(/ada: \$0\.20, 66\.7 %/);
+      expect(all).toMatch(/grace: \$0\.10, 33\.3 %/);
       expect(messages.length).toBeGreaterThan(0);
       expect(messages.every((m) => m.ephemeral)).toBe(true);
     },

@@ -152,10 +152,12 @@ describe('/ask through BullMQ, a real worker and a llama-server-like fake', () =
     await ask(request('what is 2+2', 'team-x', 'ux2'));
     const reply = await ask(request('what is 2+2', 'team-y', 'uy1'));
     expect(reply.footer).toMatch(/100 % of the team's/);
-    const x = await pipeline.spend?.entries('team-x', 0, Date.now() + 1000);
-    const y = await pipeline.spend?.entries('team-y', 0, Date.now() + 1000);
-    expect(x?.map((e) => e.userId).sort()).toEqual(['ux1', 'ux2']);
-    expect(y?.map((e) => e.userId)).toEqual(['uy1']);
+    const x = await ledger.between('team-x', 0, Date.now() + 1000);
+    const y = await ledger.between('team-y', 0, Date.now() + 1000);
+    expect(x.map((e) => e.userId).sort()).toEqual(['ux1', 'ux2']);
+    expect(y.map((e) => e.userId)).toEqual(['uy1']);
+    const summary = await pipeline.spend?.summary('team-x');
+    expect(summary?.byUser.reduce((sum, u) => sum + u.share, 0)).toBeCloseTo(1, 12);
   });
 
   it('GIVEN a reply whose handle is gone (bot restarted) THEN it is posted to the channel for the asker', async () => {

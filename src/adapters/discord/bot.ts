@@ -5,6 +5,7 @@ import {
   Events,
   GatewayIntentBits,
   MessageFlags,
+  PermissionFlagsBits,
   Routes,
 } from 'discord.js';
 import { orphanReply } from '../../ask/present.ts';
@@ -37,6 +38,8 @@ export interface DiscordAdapter {
   client: Client;
   /** Posts an answer whose interaction is gone (the bot restarted) to its channel, pinging only the asker. */
   deliverOrphan(data: ReplyJobData): Promise<void>;
+  /** Posts a message (a weekly summary, a budget warning) to a channel, pinging nobody, with its image attached. */
+  post(channelId: string, reply: Reply): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -161,7 +164,11 @@ export async function startDiscord(adapterOptions: DiscordAdapterOptions): Promi
     const ctx = adapterOptions.makeContext({
       platform: 'discord',
       team,
-      user: { id: interaction.user.id, name: interaction.user.username },
+      user: {
+        id: interaction.user.id,
+        name: interaction.user.username,
+        admin: interaction.memberPermissions?.has(PermissionFlagsBits.ManageGuild) ?? false,
+      },
       channel: interaction.channelId,
       interactionId: interaction.id,
       followUp,
@@ -202,6 +209,25 @@ export async function startDiscord(adapterOptions: DiscordAdapterOptions): Promi
         return;
       }
       await postToChannel(data.channel, orphanReply(data, `<@${data.userId}>`), data.userId);
+    },
+    async post(channelId, reply) {
+      const { image } = reply;
+      for (const [i, piece] of splitReply(reply).entries()) {
+        const message = toDiscord({ ...piece, ephemeral: false });
+        const attach = i === 0 && image !== undefined;
+        // An embed shows the attached chart inside it; without one, the file shows under the text.
+        const [embed, ...embeds] = message.embeds;
+        const body =
+          attach && embed
+            ? { ...message, embeds: [{ ...embed, image: { url: `attachment://${image.filename}` } }, ...embeds] }
+            : message;
+        await client.rest.post(Routes.channelMessages(channelId), {
+          body: attach ? { ...body, attachments: [{ id: 0, filename: image.filename, description: image.alt }] } : body,
+          ...(attach
+            ? { files: [{ name: image.filename, data: Buffer.from(image.png), contentType: 'image/png' }] }
+            : {}),
+        });
+      }
     },
     close: () => client.destroy(),
   };

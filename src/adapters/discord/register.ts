@@ -31,9 +31,12 @@ export interface DiscordCommandJson {
   name: string;
   description: string;
   options: DiscordOptionJson[];
-  /** "0": only members with Administrator see the command until a server admin grants it to others. */
-  default_member_permissions?: '0';
+  /** "32" (Manage Server): only members with it see an admin command until a server admin grants it to others. */
+  default_member_permissions?: typeof MANAGE_GUILD;
 }
+
+/** Discord's Manage Server permission bit (1 << 5), as the API takes it: a string. */
+export const MANAGE_GUILD = '32';
 
 function cut(text: string, limit: number): string {
   return text.length <= limit ? text : `${text.slice(0, limit - 1)}…`;
@@ -72,7 +75,7 @@ export function discordCommandsJson(specs: readonly CommandSpec[]): DiscordComma
       name: spec.name,
       description: cut(spec.description, DESCRIPTION_CHARS),
       options: [...required, ...optional].slice(0, MAX_OPTIONS).map(optionJson),
-      ...(spec.admin ? { default_member_permissions: '0' as const } : {}),
+      ...(spec.admin ? { default_member_permissions: MANAGE_GUILD } : {}),
     };
   });
 }

@@ -33,6 +33,8 @@ export interface SlackAdapter {
   app: App;
   /** Posts an /ask answer whose response_url is gone to its channel, mentioning the asker. */
   deliverOrphan(data: ReplyJobData): Promise<void>;
+  /** Posts a message (a weekly summary, a budget warning) to a channel, then uploads its image if any (files.uploadV2). */
+  post(channel: string, reply: Reply): Promise<void>;
   /** Waits for commands in flight, then stops receiving. */
   close(): Promise<void>;
   /** HTTP mode: the port it listens on. */
@@ -175,7 +177,7 @@ export async function startSlack(options: SlackAdapterOptions): Promise<SlackAda
         const ctx = options.makeContext({
           platform: 'slack',
           team: command.team_id,
-          user: { id: command.user_id, name: command.user_name },
+          user: { id: command.user_id, name: command.user_name, admin: config.adminUserIds.includes(command.user_id) },
           channel: command.channel_id,
           interactionId: command.trigger_id,
           followUp,
@@ -217,6 +219,21 @@ export async function startSlack(options: SlackAdapterOptions): Promise<SlackAda
         );
         const text = i === 0 ? restore(message.text) : message.text;
         await app.client.chat.postMessage({ channel: data.channel, text, blocks });
+      }
+    },
+    async post(channel, reply) {
+      for (const message of toSlackMessages(reply)) {
+        await app.client.chat.postMessage({ channel, text: message.text, blocks: message.blocks });
+      }
+      const { image } = reply;
+      if (image) {
+        await app.client.files.uploadV2({
+          channel_id: channel,
+          file: Buffer.from(image.png),
+          filename: image.filename,
+          alt_text: image.alt,
+          title: image.alt,
+        });
       }
     },
     async close() {

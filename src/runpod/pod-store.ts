@@ -1,0 +1,124 @@
+import type { Redis } from 'ioredis';
+import type { PodState } from './policy.ts';
+
+/**
+ * The pod's state as every fitbot process sees it, in Redis: what the
+ * controller holding the lock last did, the run being billed, and the history
+ * the policy and the spend guard need. Keys live under
+ * `<prefix>:pod:<configured pod id>`.
+ */
+
+export interface PodStatus {
+  state: PodState | 'stopping';
+  sinceMs: number;
+  /** The RunPod id in use (differs from the configured one after a recreate). */
+  podId: string;
+  /** The model server's base URL for that pod. */
+  baseUrl: string;
+  /** The run being billed: from resume to stop. */
+  runId?: string;
+  runStartedAtMs?: number;
+  readyAtMs?: number;
+  /** When a stop was asked for (a crash after it still ends the run there). */
+  stopRequestedAtMs?: number;
+  /** Why the pod is in this state, for logs and the users waiting. */
+  note?: string;
+  /** Set while the spend guard holds the pod stopped. */
+  capped?: string;
+  /** No start before this (after a failed boot), ms. */
+  coolDownUntilMs?: number;
+}
+
+const NUMBERS = ['sinceMs', 'runStartedAtMs', 'readyAtMs', 'stopRequestedAtMs', 'coolDownUntilMs'] as const;
+
+// Take the lock, or keep it if this owner holds it.
+const ACQUIRE = `
+local holder = redis.call('GET', KEYS[1])
+if holder == false or holder == ARGV[1] then
+  redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+  return 1
+end
+return 0
+`;
+const RELEASE = `
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0
+`;
+
+/** How long arrivals are kept for the policy to learn from, ms. */
+const ARRIVAL_HISTORY_MS = 28 * 86_400_000;
+
+export class PodStore {
+  private readonly base: string;
+
+  constructor(
+    private readonly redis: Redis,
+    prefix: string,
+    configuredPodId: string,
+  ) {
+    this.base = `${prefix}:pod:${encodeURIComponent(configuredPodId)}`;
+  }
+
+  async status(): Promise<PodStatus | undefined> {
+    const hash = await this.redis.hgetall(`${this.base}:status`);
+    if (!hash.state || !hash.podId) return undefined;
+    const status: Record<string, string | number> = { ...hash };
+    for (const key of NUMBERS) if (hash[key] !== undefined) status[key] = Number(hash[key]);
+    return status as unknown as PodStatus;
+  }
+
+  /** Replace the status (fields left out are removed). */
+  async setStatus(status: PodStatus): Promise<void> {
+    const fields = Object.entries(status).flatMap(([k, v]) => (v === undefined ? [] : [k, String(v)]));
+    await this.redis
+      .multi()
+      .del(`${this.base}:status`)
+      .hset(`${this.base}:status`, ...fields)
+      .exec();
+  }
+
+  /** Take or renew the controller lock for ttlMs; false when another controller holds it. */
+  async acquire(owner: string, ttlMs: number): Promise<boolean> {
+    return (await this.redis.eval(ACQUIRE, 1, `${this.base}:lock`, owner, String(Math.ceil(ttlMs)))) === 1;
+  }
+
+  async release(owner: string): Promise<void> {
+    await this.redis.eval(RELEASE, 1, `${this.base}:lock`, owner);
+  }
+
+  /** Remember an arrival once (by job id); false if it was already known. */
+  async recordArrival(jobId: string, atMs: number): Promise<boolean> {
+    const added = await this.redis.zadd(`${this.base}:arrivals`, 'NX', atMs, jobId);
+    if (added === 1)
+      await this.redis.zremrangebyscore(`${this.base}:arrivals`, '-inf', `(${atMs - ARRIVAL_HISTORY_MS}`);
+    return added === 1;
+  }
+
+  async arrivalsSince(fromMs: number): Promise<number[]> {
+    const flat = await this.redis.zrangebyscore(`${this.base}:arrivals`, fromMs, '+inf', 'WITHSCORES');
+    return flat.filter((_, i) => i % 2 === 1).map(Number);
+  }
+
+  /** A finished run's billed span, for the spend guard. */
+  async recordRun(runId: string, startedAtMs: number, endedAtMs: number): Promise<void> {
+    await this.redis.zadd(`${this.base}:runs`, endedAtMs, `${runId}|${startedAtMs}|${endedAtMs}`);
+  }
+
+  /** Pod-seconds billed within [fromMs, toMs) by finished runs. */
+  async billedSecondsBetween(fromMs: number, toMs: number): Promise<number> {
+    const members = await this.redis.zrangebyscore(`${this.base}:runs`, fromMs, '+inf');
+    return members.reduce((sum, member) => {
+      const [, start, end] = member.split('|').map(Number) as [number, number, number];
+      return sum + Math.max(0, Math.min(end, toMs) - Math.max(start, fromMs)) / 1000;
+    }, 0);
+  }
+
+  /** The team the pod served last: it pays for a run that served nobody. */
+  async lastTeam(): Promise<string | undefined> {
+    return (await this.redis.get(`${this.base}:last-team`)) ?? undefined;
+  }
+
+  async setLastTeam(team: string): Promise<void> {
+    await this.redis.set(`${this.base}:last-team`, team);
+  }
+}

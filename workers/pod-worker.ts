@@ -1,0 +1,97 @@
+import { Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { EndpointPlan } from '../src/ask/endpoints.ts';
+import type { AskConfig, PodConfig } from '../src/config.ts';
+import type { Logger } from '../src/log.ts';
+import type { AskJobData } from '../src/queue/jobs.ts';
+import { pipelinedConnection } from '../src/queue/redis.ts';
+import { createRunPodApi } from '../src/runpod/api.ts';
+import { PodController } from '../src/runpod/controller.ts';
+import { PodStore } from '../src/runpod/pod-store.ts';
+import { createPolicy } from '../src/runpod/policies.ts';
+import { parseWindows } from '../src/runpod/schedule.ts';
+import { RedisLedger } from '../src/spend/redis-ledger.ts';
+import { startAskWorker } from './ask-worker.ts';
+
+export interface PodWorkerOptions {
+  plan: EndpointPlan;
+  pod: PodConfig;
+  ask: AskConfig;
+  redisUrl: string;
+  prefix: string;
+  log: Logger;
+}
+
+/** A model queue's worker: on a pod when Maverick has one configured, else a plain ask worker. */
+export function startModelWorker(options: Omit<PodWorkerOptions, 'pod'> & { pod: PodConfig | undefined }): {
+  close: () => Promise<void>;
+} {
+  const { pod, ...rest } = options;
+  return pod && options.plan.queue === 'maverick' ? startPodWorker({ ...rest, pod }) : startAskWorker(rest);
+}
+
+/**
+ * The Maverick worker on a RunPod pod: the ask worker, paused until the pod is
+ * ready, and the controller that starts, stops and accounts for the pod.
+ */
+export function startPodWorker(options: PodWorkerOptions): { close: () => Promise<void> } {
+  const { plan, pod, prefix, log } = options;
+  if (plan.pricing.provider !== 'runpod') throw new Error('a pod worker needs RunPod pricing');
+  const redis: Redis = pipelinedConnection(options.redisUrl);
+  redis.on('error', (error) => log.debug('pod controller redis error', { error: error.message }));
+  const store = new PodStore(redis, prefix, pod.podId);
+  const ask = startAskWorker({
+    ...options,
+    pod: {
+      current: async () => {
+        const status = await store.status();
+        return status?.state === 'ready' && status.runId && status.runStartedAtMs !== undefined
+          ? { runId: status.runId, startedAtMs: status.runStartedAtMs, baseUrl: status.baseUrl }
+          : undefined;
+      },
+    },
+  });
+  const queue = new Queue<AskJobData>(plan.queue, { connection: redis, prefix });
+  const jobs = async (states: ('waiting' | 'prioritized' | 'delayed' | 'active')[]) =>
+    (await queue.getJobs(states)).filter((job) => job.id !== undefined);
+  const controller = new PodController({
+    pod,
+    api: createRunPodApi({ apiKey: pod.apiKey, ...(pod.apiUrl ? { baseUrl: pod.apiUrl } : {}) }),
+    store,
+    ledger: new RedisLedger(redis, prefix),
+    queue: {
+      waiting: async () =>
+        (await jobs(['waiting', 'prioritized', 'delayed']))
+          .map((job) => ({ id: job.id as string, atMs: job.data.enqueuedAtMs }))
+          .sort((a, b) => a.atMs - b.atMs),
+      running: async () =>
+        (await jobs(['active'])).map((job) => ({
+          id: job.id as string,
+          atMs: job.data.enqueuedAtMs,
+          startedAtMs: job.processedOn ?? Date.now(),
+        })),
+      rejectWaiting: ask.rejectWaiting,
+    },
+    policy: createPolicy(pod.policy, {
+      coldStartSeconds: pod.coldStartSeconds,
+      waitTargetSeconds: pod.waitTargetSeconds,
+      windows: parseWindows(pod.windows),
+      timeZone: pod.timeZone,
+      slots: plan.server.concurrency,
+    }),
+    label: plan.label,
+    pricePerGpuHourUsd: plan.pricing.pricePerGpuHourUsd,
+    baseUrl: plan.server.baseURL,
+    setAccepting: (on) => (on ? ask.worker.resume() : ask.worker.pause()),
+    log,
+  });
+  void controller.start().catch((error) => log.error('pod controller failed to start', { error }));
+  return {
+    close: async () => {
+      await controller.close();
+      await ask.close();
+      await queue.close();
+      redis.disconnect();
+    },
+  };
+}
