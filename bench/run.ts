@@ -8,6 +8,7 @@ import { DEFAULT_REDIS_URL, ensureRedis } from '../src/infra/local-redis.ts';
 import { benchAdapters } from './adapters.ts';
 import { benchFit } from './fit.ts';
 import { benchPipeline } from './pipeline.ts';
+import { benchPolicy, policyTables, simulationSpeed } from './policy.ts';
 import { machine } from './stats.ts';
 
 console.log(`# fitbot benchmarks — ${new Date().toISOString().slice(0, 10)} — ${machine()}\n`);
@@ -16,6 +17,14 @@ console.log('## /fit compute time\n');
 console.log(fitBench.table);
 const full = fitBench.timings[2];
 if (full) console.log(`\nGoal p99 ≤ 1 ms: ${full.p99Ms <= 1 ? 'met' : 'NOT met'} (p99 ${full.p99Ms.toFixed(3)} ms).`);
+
+const policyBench = benchPolicy();
+console.log('\n## Pod policy (simulator)\n');
+console.log(policyTables(policyBench.rows));
+const speed = simulationSpeed();
+console.log(
+  `Simulating one week (${speed.requests} requests): ${speed.fixed.p50Ms.toFixed(2)} ms with idle-stop-2m, ${speed.adaptive.p50Ms.toFixed(0)} ms with adaptive (p50); every policy on every trace at both targets: ${(policyBench.ms / 1000).toFixed(1)} s.`,
+);
 
 const redis = await ensureRedis(process.env.REDIS_URL ?? DEFAULT_REDIS_URL);
 try {

@@ -174,4 +174,13 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-process.exitCode = await main(process.argv.slice(2));
+const argv = process.argv.slice(2);
+const code = await main(argv);
+const longRunning = argv[0] === undefined || ['start', 'chat', 'worker'].includes(argv[0]);
+if (longRunning) {
+  // Shutdown is done (commands stopped, jobs finished or handed back, logs written synchronously):
+  // exit even if an abandoned answer's socket or a library timer would keep the process up.
+  process.stdout.write('', () => process.exit(code));
+} else {
+  process.exitCode = code;
+}

@@ -112,6 +112,10 @@ export interface OpsConfig {
 export interface Config {
   logLevel: LogLevel;
   ops: OpsConfig;
+  /** Model workers `npm start` runs in its own process (FITBOT_WORKERS): all configured ones by default, or none when they run elsewhere. */
+  workers: readonly ('scout' | 'maverick')[];
+  /** On SIGTERM, in-flight answers get this long to finish before their jobs are handed back to the queue, ms. */
+  shutdownGraceMs: number;
   /** Set when DISCORD_TOKEN is: the Discord adapter runs. */
   discord?: DiscordConfig;
   /** Set when SLACK_BOT_TOKEN is: the Slack adapter runs. */
@@ -223,6 +227,13 @@ export function parseConfig(env: Env): Readonly<Config> {
     redisUrl: redisUrl ?? DEFAULT_REDIS_URL,
     redisUrlExplicit: redisUrl !== undefined,
     redisPrefix: prefix,
+    workers: workerList(value('FITBOT_WORKERS'), problems),
+    shutdownGraceMs: number(
+      'SHUTDOWN_GRACE_MS',
+      25_000,
+      (n) => Number.isInteger(n) && n >= 0 && n <= 600_000,
+      'ms from 0 to 600000',
+    ),
     ops: {
       port: number('OPS_PORT', 9464, (n) => Number.isInteger(n) && n >= 0 && n < 65_536, 'a port number'),
       ...(value('OPS_PASSWORD') ? { password: value('OPS_PASSWORD') as string } : {}),
@@ -307,6 +318,18 @@ export function parseConfig(env: Env): Readonly<Config> {
 
   if (problems.length > 0) throw new ConfigError(problems);
   return Object.freeze(config);
+}
+
+/** FITBOT_WORKERS: `all` (default), `none`, or a list like `scout` or `scout,maverick`. */
+function workerList(raw: string | undefined, problems: string[]): readonly ('scout' | 'maverick')[] {
+  const text = (raw ?? 'all').toLowerCase();
+  if (text === 'all') return ['scout', 'maverick'];
+  if (text === 'none') return [];
+  const names = text.split(',').map((w) => w.trim());
+  const bad = names.filter((w) => w !== 'scout' && w !== 'maverick');
+  if (bad.length > 0)
+    problems.push(`FITBOT_WORKERS must be all, none, or a list of scout and maverick (got '${text.slice(0, 30)}')`);
+  return names.filter((w): w is 'scout' | 'maverick' => w === 'scout' || w === 'maverick');
 }
 
 const POLICY_NAME = /^(always-on|windows|adaptive|idle-stop-\d+(\.\d+)?m)$/;

@@ -11,6 +11,8 @@ import type { ContextFactory } from './command/command.ts';
 import { type Config, readConfig } from './config.ts';
 import { isUserError } from './errors.ts';
 import { createLogger, type Logger } from './log.ts';
+import { createMetrics } from './ops/metrics.ts';
+import { startOps } from './ops/start.ts';
 import { type ChannelPost, type Pipeline, startPipeline } from './pipeline.ts';
 import type { ReplyJobData } from './queue/jobs.ts';
 
@@ -90,14 +92,21 @@ export async function start(): Promise<number> {
     throw error;
   }
   const adapters: Adapters = {};
+  const metrics = createMetrics();
   const pipeline: Pipeline = await startPipeline({
     config,
     catalog: fit.catalog,
     log,
-    workers: ['scout', 'maverick'],
+    workers: config.workers,
     deliverOrphan: orphanDelivery(adapters, log),
     post: channelPost(adapters, log),
+    metrics,
   });
+  // The one-shot console chat reading a pipe has nothing to watch; everything else serves OPS_PORT.
+  const oneShot = !config.discord && !config.slack && !process.stdin.isTTY;
+  const ops = oneShot
+    ? undefined
+    : await startOps(config, { ...(pipeline.ops ?? { queues: [], workers: [] }), countQueues: true }, metrics, log);
   if (pipeline.unavailable) process.stderr.write(`fitbot: ${pipeline.unavailable}\n`);
   const makeContext: ContextFactory = (interaction) => ({
     ...interaction,
@@ -152,8 +161,10 @@ export async function start(): Promise<number> {
     log.info('shutting down', { signal });
     return 0;
   } finally {
+    // Stop taking commands first, then let the workers finish (or hand back) their jobs.
     await adapters.discord?.close();
     await adapters.slack?.close();
     await pipeline.close();
+    await ops?.close();
   }
 }

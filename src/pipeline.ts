@@ -14,6 +14,8 @@ import { isUserError, UserError } from './errors.ts';
 import type { Catalog } from './fit/catalog/types.ts';
 import { ensureRedis, type LocalRedis, REDIS_INSTALL_HINT } from './infra/local-redis.ts';
 import type { Logger } from './log.ts';
+import type { FitbotMetrics } from './ops/metrics.ts';
+import type { WorkerLike } from './ops/server.ts';
 import { AskQueue } from './queue/ask-queue.ts';
 import { type ModelQueue, QUEUES, type ReplyJobData } from './queue/jobs.ts';
 import { clientConnection } from './queue/redis.ts';
@@ -27,6 +29,8 @@ export interface Pipeline {
   ask?: AskQueue;
   spend?: SpendPort;
   teams?: TeamService;
+  /** What the ops server looks at: the Redis client, the queues, this process's workers, the pod. */
+  ops?: { redis: Redis; queues: Queue[]; workers: WorkerLike[]; pod?: PodStore };
   /** Why /ask and /spend are off, when they are. */
   unavailable?: string;
   close(): Promise<void>;
@@ -42,6 +46,7 @@ export interface PipelineOptions {
   deliverOrphan: (data: ReplyJobData) => Promise<void>;
   /** Post a message to a team's channel (budget warnings, weekly summaries); absent, they are logged. */
   post?: ChannelPost;
+  metrics?: FitbotMetrics;
 }
 
 /** Posts a reply to a channel of a platform, its image attached. */
@@ -144,6 +149,7 @@ export async function startPipeline(options: PipelineOptions): Promise<Pipeline>
     now: Date.now,
   });
   const summaries = new Queue<SummaryJobData>(QUEUES.summaries, { connection: client, prefix: config.redisPrefix });
+  summaries.on('error', (error) => log.debug('summaries queue error', { error: error.message }));
   const teams = createTeamService(config, client, options.catalog, {
     summaries,
     ...(podWaitNow ? { podWait: podWaitNow } : {}),
@@ -165,7 +171,16 @@ export async function startPipeline(options: PipelineOptions): Promise<Pipeline>
   const modelWorkers = plans
     .filter((p): p is EndpointPlan => p !== undefined && options.workers.includes(p.queue))
     .map((plan) =>
-      startModelWorker({ plan, pod, ask: config.ask, redisUrl: redis.url, prefix: config.redisPrefix, log }),
+      startModelWorker({
+        plan,
+        pod,
+        ask: config.ask,
+        redisUrl: redis.url,
+        prefix: config.redisPrefix,
+        log,
+        shutdownGraceMs: config.shutdownGraceMs,
+        ...(options.metrics ? { metrics: options.metrics } : {}),
+      }),
     );
   const summaryWorker = options.post
     ? startSummaryWorker({
@@ -198,6 +213,12 @@ export async function startPipeline(options: PipelineOptions): Promise<Pipeline>
       },
     },
     teams,
+    ops: {
+      redis: client,
+      queues: [...ask.bullQueues, summaries],
+      workers: [replies.worker, ...(summaryWorker ? [summaryWorker.worker] : []), ...modelWorkers.map((w) => w.worker)],
+      ...(podStore ? { pod: podStore } : {}),
+    },
     close: async () => {
       await summaryWorker?.close();
       await summaries.close();

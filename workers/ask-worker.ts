@@ -5,6 +5,7 @@ import type { EndpointPlan } from '../src/ask/endpoints.ts';
 import type { AskConfig } from '../src/config.ts';
 import { createModelClient, ModelServerError, streamChat } from '../src/llm/client.ts';
 import type { Logger } from '../src/log.ts';
+import type { FitbotMetrics } from '../src/ops/metrics.ts';
 import { type AskJobData, durationKey, QUEUES, type ReplyJobData, replyJobId } from '../src/queue/jobs.ts';
 import { pipelinedConnection, workerConnection } from '../src/queue/redis.ts';
 import { RedisLedger } from '../src/spend/redis-ledger.ts';
@@ -17,6 +18,10 @@ export interface PodLink {
 
 export interface AskWorkerOptions {
   plan: EndpointPlan;
+  /** Queue wait, job durations, tokens and spend for /metrics. */
+  metrics?: FitbotMetrics;
+  /** On close, running answers get this long to finish, ms (default 25 000). */
+  shutdownGraceMs?: number;
   /** Set for Maverick on a RunPod pod: the worker starts paused and the pod controller opens it. */
   pod?: PodLink;
   ask: AskConfig;
@@ -43,6 +48,7 @@ export function startAskWorker(options: AskWorkerOptions): {
   const connections = [pipelinedConnection(options.redisUrl), workerConnection(options.redisUrl)];
   const [connection, workerConn] = connections as [Redis, Redis];
   const replies = new Queue<ReplyJobData>(QUEUES.replies, { connection, prefix });
+  replies.on('error', (error) => log.debug('replies queue error', { queue: plan.queue, error: error.message }));
   const ledger = new RedisLedger(connection, prefix);
   const clients = new Map<string, ReturnType<typeof createModelClient>>();
   // A recreated pod has a new id, hence a new proxy URL: one client per URL.
@@ -63,8 +69,13 @@ export function startAskWorker(options: AskWorkerOptions): {
       removeOnFail: { age: 86_400 },
     });
 
+  const { metrics } = options;
   const processor = async (job: Job<AskJobData>) => {
     const jobId = job.id ?? '';
+    // Every line about this job carries its id, queue and team.
+    const jobLog = log.child({ jobId, queue: plan.queue, team: job.data.team });
+    if (job.attemptsMade === 0 && job.processedOn)
+      metrics?.observeQueueWait(plan.queue, (job.processedOn - job.timestamp) / 1000);
     // A job retried or recovered after its answer was handed over is not run (or charged) again.
     const rerun = job.attemptsMade > 0 || (job.stalledCounter ?? 0) > 0;
     if (rerun && (await replies.getJob(replyJobId(jobId)))) return 'already-answered';
@@ -78,7 +89,7 @@ export function startAskWorker(options: AskWorkerOptions): {
         now,
       });
       const endedAtMs = now();
-      const reply = await settleAnswer(
+      const { reply, charged } = await settleAnswer(
         jobId,
         job.data,
         {
@@ -93,19 +104,23 @@ export function startAskWorker(options: AskWorkerOptions): {
       );
       await deliver(reply);
       void connection.set(durationKey(prefix, plan.queue), String(endedAtMs - startedAtMs), 'EX', 86_400);
-      log.info('ask answered', { jobId, queue: plan.queue, team: job.data.team, attempt: job.attemptsMade + 1 });
+      metrics?.observeJob(plan.queue, 'completed', (endedAtMs - startedAtMs) / 1000);
+      if (charged.written && reply.outcome.ok) {
+        metrics?.addTokens(plan.queue, 'prompt', reply.outcome.receipt.promptTokens);
+        metrics?.addTokens(plan.queue, 'completion', reply.outcome.receipt.completionTokens);
+        metrics?.addSpend(job.data.team, plan.label.model, charged.costUsd);
+      }
+      jobLog.info('ask answered', { attempt: job.attemptsMade + 1 });
       return 'answered';
     } catch (error) {
       const retryable = error instanceof ModelServerError ? error.retryable : true;
       const lastTry = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
-      log.warn('ask attempt failed', {
-        jobId,
-        queue: plan.queue,
-        team: job.data.team,
+      jobLog.warn('ask attempt failed', {
         attempt: job.attemptsMade + 1,
         retryable,
         error: error instanceof Error ? error.message : String(error),
       });
+      metrics?.observeJob(plan.queue, retryable && !lastTry ? 'retried' : 'failed', (now() - startedAtMs) / 1000);
       if (retryable && !lastTry) throw error;
       const why =
         error instanceof ModelServerError && error.status !== undefined
@@ -154,6 +169,7 @@ export function startAskWorker(options: AskWorkerOptions): {
   /** Answer waiting jobs with an error and drop them (the pod's spend guard); returns how many. */
   const rejectWaiting = async (message: string): Promise<number> => {
     const queue = new Queue<AskJobData>(plan.queue, { connection, prefix });
+    queue.on('error', () => {}); // the calls below reject on their own
     try {
       const jobs = await queue.getJobs(['waiting', 'prioritized', 'delayed']);
       for (const job of jobs) {
@@ -170,8 +186,23 @@ export function startAskWorker(options: AskWorkerOptions): {
   return {
     worker,
     rejectWaiting,
+    /**
+     * Stop taking jobs and let the running ones finish for up to the grace
+     * period; what is still running then is handed back (its lock lapses and
+     * another worker takes it up).
+     */
     close: async () => {
-      await worker.close();
+      const grace = options.shutdownGraceMs ?? 25_000;
+      let timer: NodeJS.Timeout | undefined;
+      const finished = await Promise.race([
+        worker.pause().then(() => true),
+        new Promise<boolean>((resolve) => {
+          timer = setTimeout(() => resolve(false), grace);
+        }),
+      ]);
+      clearTimeout(timer);
+      if (!finished) log.warn('shutting down with answers in flight; they go back to the queue', { queue: plan.queue });
+      await worker.close(!finished);
       await replies.close();
       for (const c of connections) c.disconnect();
     },

@@ -3,6 +3,8 @@ import type { Redis } from 'ioredis';
 import type { EndpointPlan } from '../src/ask/endpoints.ts';
 import type { AskConfig, PodConfig } from '../src/config.ts';
 import type { Logger } from '../src/log.ts';
+import type { FitbotMetrics } from '../src/ops/metrics.ts';
+import type { WorkerLike } from '../src/ops/server.ts';
 import type { AskJobData } from '../src/queue/jobs.ts';
 import { pipelinedConnection } from '../src/queue/redis.ts';
 import { createRunPodApi } from '../src/runpod/api.ts';
@@ -20,12 +22,19 @@ export interface PodWorkerOptions {
   redisUrl: string;
   prefix: string;
   log: Logger;
+  metrics?: FitbotMetrics;
+  shutdownGraceMs?: number;
+}
+
+/** A running model worker: its BullMQ worker (for /healthz), its pod's state if it has one, and how to stop it. */
+export interface ModelWorker {
+  worker: WorkerLike;
+  pod?: PodStore;
+  close: () => Promise<void>;
 }
 
 /** A model queue's worker: on a pod when Maverick has one configured, else a plain ask worker. */
-export function startModelWorker(options: Omit<PodWorkerOptions, 'pod'> & { pod: PodConfig | undefined }): {
-  close: () => Promise<void>;
-} {
+export function startModelWorker(options: Omit<PodWorkerOptions, 'pod'> & { pod: PodConfig | undefined }): ModelWorker {
   const { pod, ...rest } = options;
   return pod && options.plan.queue === 'maverick' ? startPodWorker({ ...rest, pod }) : startAskWorker(rest);
 }
@@ -34,7 +43,7 @@ export function startModelWorker(options: Omit<PodWorkerOptions, 'pod'> & { pod:
  * The Maverick worker on a RunPod pod: the ask worker, paused until the pod is
  * ready, and the controller that starts, stops and accounts for the pod.
  */
-export function startPodWorker(options: PodWorkerOptions): { close: () => Promise<void> } {
+export function startPodWorker(options: PodWorkerOptions): ModelWorker {
   const { plan, pod, prefix, log } = options;
   if (plan.pricing.provider !== 'runpod') throw new Error('a pod worker needs RunPod pricing');
   const redis: Redis = pipelinedConnection(options.redisUrl);
@@ -52,6 +61,7 @@ export function startPodWorker(options: PodWorkerOptions): { close: () => Promis
     },
   });
   const queue = new Queue<AskJobData>(plan.queue, { connection: redis, prefix });
+  queue.on('error', (error) => log.debug('pod controller queue error', { error: error.message }));
   const jobs = async (states: ('waiting' | 'prioritized' | 'delayed' | 'active')[]) =>
     (await queue.getJobs(states)).filter((job) => job.id !== undefined);
   const controller = new PodController({
@@ -84,9 +94,12 @@ export function startPodWorker(options: PodWorkerOptions): { close: () => Promis
     baseUrl: plan.server.baseURL,
     setAccepting: (on) => (on ? ask.worker.resume() : ask.worker.pause()),
     log,
+    ...(options.metrics ? { metrics: options.metrics } : {}),
   });
   void controller.start().catch((error) => log.error('pod controller failed to start', { error }));
   return {
+    worker: ask.worker,
+    pod: store,
     close: async () => {
       await controller.close();
       await ask.close();

@@ -22,7 +22,7 @@ export interface SummaryWorkerOptions {
  * has just ended in the team's time zone, with the chart attached. At most once
  * per team and week, whatever the retries, restarts or extra schedulers.
  */
-export function startSummaryWorker(options: SummaryWorkerOptions): { close: () => Promise<void> } {
+export function startSummaryWorker(options: SummaryWorkerOptions): { worker: Worker; close: () => Promise<void> } {
   const { log } = options;
   const connection = workerConnection(options.redisUrl);
   const worker = new Worker<SummaryJobData>(
@@ -51,6 +51,7 @@ export function startSummaryWorker(options: SummaryWorkerOptions): { close: () =
   worker.on('error', (error) => log.error('summaries worker error', { error }));
   worker.on('failed', (job, error) => log.error('weekly summary failed', { team: job?.data.team, error }));
   return {
+    worker,
     close: async () => {
       await worker.close();
       connection.disconnect();

@@ -66,7 +66,8 @@ function approxTokens(text: string): number {
 /**
  * Record a finished answer in the ledger (once per job id, whatever the retries)
  * and build the reply with its receipt: this answer's cost and its share of the
- * team's and the asker's spend this week.
+ * team's and the asker's spend this week. `charged.written` is false when an
+ * earlier try was already charged.
  */
 export async function settleAnswer(
   jobId: string,
@@ -74,7 +75,7 @@ export async function settleAnswer(
   answer: ModelAnswer,
   timing: { startedAtMs: number; endedAtMs: number; podRun?: { runId: string; startedAtMs: number } },
   deps: AnswerDeps,
-): Promise<ReplyJobData> {
+): Promise<{ reply: ReplyJobData; charged: Recorded }> {
   const busySeconds = (timing.endedAtMs - timing.startedAtMs) / 1000;
   const cost = jobCost(deps.pricing, busySeconds);
   // Without a usage chunk the counts are estimates, and the receipt says so.
@@ -109,7 +110,10 @@ export async function settleAnswer(
     userWeekUsd: charged.userWeekUsd,
     ...(idleShare !== undefined ? { idleShareEstUsd: idleShare } : {}),
   };
-  return replyFor(jobId, job, { ok: true, answer: answer.text, finishReason: answer.finishReason, receipt });
+  return {
+    reply: replyFor(jobId, job, { ok: true, answer: answer.text, finishReason: answer.finishReason, receipt }),
+    charged,
+  };
 }
 
 /**

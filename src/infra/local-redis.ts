@@ -3,14 +3,20 @@ import { mkdirSync, mkdtempSync } from 'node:fs';
 import { createConnection, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { connect as tlsConnect } from 'node:tls';
 
 export const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
 
 /** Send PING, resolve true on +PONG (or NOAUTH: something answers), false on refusal or timeout. */
 export function pingRedis(url: string, timeoutMs = 1000): Promise<boolean> {
-  const { hostname, port } = new URL(url);
+  const { hostname, port, protocol } = new URL(url);
+  const host = hostname.replace(/^\[|\]$/g, '') || '127.0.0.1';
+  // rediss:// is Redis over TLS (managed Redis): the PING goes inside the TLS session.
+  const secure = protocol === 'rediss:';
   return new Promise((resolve) => {
-    const socket = createConnection({ host: hostname || '127.0.0.1', port: Number(port || 6379) });
+    const socket = secure
+      ? tlsConnect({ host, port: Number(port || 6379), servername: host })
+      : createConnection({ host, port: Number(port || 6379) });
     const done = (ok: boolean) => {
       socket.destroy();
       resolve(ok);
@@ -18,7 +24,7 @@ export function pingRedis(url: string, timeoutMs = 1000): Promise<boolean> {
     socket.setTimeout(timeoutMs, () => done(false));
     socket.once('error', () => done(false));
     socket.once('close', () => done(false));
-    socket.once('connect', () => socket.write('PING\r\n'));
+    socket.once(secure ? 'secureConnect' : 'connect', () => socket.write('PING\r\n'));
     // -NOAUTH: something answers (a password is needed); -LOADING: it answers, still reading its AOF.
     socket.once('data', (data) => done(/^(\+PONG|-NOAUTH|-LOADING)/.test(data.toString())));
   });

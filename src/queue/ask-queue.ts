@@ -56,9 +56,18 @@ export class AskQueue implements AskPort {
     this.configured = { scout: options.slots.scout !== undefined, maverick: options.slots.maverick !== undefined };
     for (const name of [QUEUES.scout, QUEUES.maverick] as const) {
       if (options.slots[name] !== undefined) {
-        this.queues.set(name, new Queue<AskJobData>(name, { connection: options.connection, prefix: options.prefix }));
+        const queue = new Queue<AskJobData>(name, { connection: options.connection, prefix: options.prefix });
+        // A lost connection surfaces on the operation that needs it (a clear UserError); without a
+        // listener BullMQ would print every reconnect attempt to stderr.
+        queue.on('error', () => {});
+        this.queues.set(name, queue);
       }
     }
+  }
+
+  /** The model queues, for the operations dashboard and queue metrics. */
+  get bullQueues(): Queue<AskJobData>[] {
+    return [...this.queues.values()];
   }
 
   /** The follow-up registered for a job, removed: each answer is delivered once. */

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { ModelLabel } from '../ask/answer.ts';
 import type { PodConfig } from '../config.ts';
 import type { Logger } from '../log.ts';
+import type { FitbotMetrics } from '../ops/metrics.ts';
 import type { LedgerEntry } from '../spend/ledger-entry.ts';
 import { isoWeekOf } from '../spend/week.ts';
 import { type PodRun, type RunAnswer, runUsdPerSecond, settleRun } from './accounting.ts';
@@ -42,6 +43,8 @@ export interface PodControllerOptions {
   now?: () => number;
   /** GET the model server's /health: true on 200. */
   healthy?: (baseUrl: string) => Promise<boolean>;
+  /** Billed pod seconds for /metrics. */
+  metrics?: Pick<FitbotMetrics, 'addPodBilledSeconds'>;
 }
 
 /** `…/v1` → `…/health`: llama-server answers 503 while loading, 200 when ready. */
@@ -380,6 +383,7 @@ export class PodController {
     }
     const lastTeam = answers.at(-1)?.team;
     if (lastTeam) await this.o.store.setLastTeam(lastTeam);
+    this.o.metrics?.addPodBilledSeconds(settlement.billedSeconds);
     this.o.log.info('pod run settled', {
       runId: run.runId,
       billedSeconds: settlement.billedSeconds,

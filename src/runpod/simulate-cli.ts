@@ -5,7 +5,7 @@
  */
 import { UserError } from '../errors.ts';
 import { createPolicy, FIXED_POLICIES, POLICY_HELP } from './policies.ts';
-import type { PolicySettings, ScheduleWindow } from './policy.ts';
+import type { Policy, PolicySettings, ScheduleWindow } from './policy.ts';
 import { assertTimeZone, DAY_NAMES, formatWindows, localTime, parseWindows } from './schedule.ts';
 import { type SimulationResult, type SimulationSettings, simulate } from './simulate.ts';
 import { parseTrace, type TraceRequest } from './trace.ts';
@@ -161,7 +161,7 @@ export interface Comparison {
 export function comparePolicies(
   trace: readonly TraceRequest[],
   sim: SimulationSettings,
-  policies: readonly ReturnType<typeof createPolicy>[],
+  policies: readonly Policy[],
 ): Comparison {
   const results = policies.map((policy) => {
     const result = simulate(trace, policy, sim);

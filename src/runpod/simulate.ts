@@ -2,8 +2,9 @@
  * A discrete-event simulator of the Maverick pod: replays a trace against a
  * Policy, exactly as the production controller drives it (observe on arrival and
  * start, decide after every event and at the policy's recheck time), and prices
- * the result. Pure and fast: a week of a few hundred requests takes a millisecond
- * or so, which lets the adaptive policy shadow-simulate its own history.
+ * the result. Pure and fast: a week of a few hundred requests under a fixed policy
+ * takes well under a millisecond, which lets the adaptive policy replay its own
+ * history against dozens of plans every night.
  *
  * Model: the pod is ready exactly `coldStart` after a start; billing runs from
  * start to stop, busy or idle; each of `slots` runs one request at a time, first

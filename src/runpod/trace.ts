@@ -179,7 +179,7 @@ export function generateTrace(options: TraceOptions): TraceRequest[] {
       const day = week * 7 + weekday;
       for (const u of users) {
         if (weekday >= 5) {
-          if (random() < MODEL.weekendSessionChance) session(u.name, at(day, uniform(10 * 60, 21 * 60)));
+          if (random() < MODEL.weekendSessionChance * intensity) session(u.name, at(day, uniform(10 * 60, 21 * 60)));
           continue;
         }
         const rate = u.rate * (weekday === busyDay ? MODEL.busyDayFactor : 1);
@@ -189,7 +189,7 @@ export function generateTrace(options: TraceOptions): TraceRequest[] {
         const lunchEnd = lunch + uniform(45, 75);
         sessions(u.name, day, start, lunch, rate);
         sessions(u.name, day, lunchEnd, end, rate);
-        if (random() < MODEL.eveningSessionChance) session(u.name, at(day, uniform(19 * 60, 23 * 60)));
+        if (random() < MODEL.eveningSessionChance * intensity) session(u.name, at(day, uniform(19 * 60, 23 * 60)));
       }
     }
   }

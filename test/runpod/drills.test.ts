@@ -66,6 +66,7 @@ async function world(name: string, loadMs: number, extra: Record<string, string>
     MAVERICK_POD_POLL_MS: '50',
     ASK_BACKOFF_MS: '20',
     WORKER_LOCK_MS: '2000',
+    OPS_PORT: '0',
     ...extra,
   };
   const pipeline = async (workers: ModelQueue[], orphans?: (text: string) => void): Promise<Pipeline> => {

@@ -95,10 +95,28 @@ function tokenRefused(error: unknown): boolean {
   return error instanceof DiscordAPIError && (error.status === 401 || error.status === 404);
 }
 
+/**
+ * Resolves on a later event-loop turn than the call, one caller per turn in
+ * call order, so the interactions that arrived meanwhile are acknowledged
+ * before more command work runs.
+ */
+function ackFirstQueue(): () => Promise<void> {
+  const waiting: (() => void)[] = [];
+  const runOne = () => {
+    waiting.shift()?.();
+    if (waiting.length > 0) setImmediate(runOne);
+  };
+  return () =>
+    new Promise<void>((resolve) => {
+      if (waiting.push(resolve) === 1) setImmediate(runOne);
+    });
+}
+
 /** Starts the Discord bot: logs in, resolves once the gateway is ready, and answers slash commands. */
 export async function startDiscord(adapterOptions: DiscordAdapterOptions): Promise<DiscordAdapter> {
   const { config, log } = adapterOptions;
   const now = adapterOptions.now ?? Date.now;
+  const afterAcks = ackFirstQueue();
   const client = new Client({
     intents: [GatewayIntentBits.Guilds],
     rest: { api: config.apiUrl },
@@ -144,6 +162,7 @@ export async function startDiscord(adapterOptions: DiscordAdapterOptions): Promi
     const team = interaction.guildId ?? `dm-${interaction.user.id}`;
     const fields = { command: interaction.commandName, team, interactionId: interaction.id };
     await interaction.deferReply();
+    await afterAcks();
     log.info('discord command', fields);
     let answered = false;
     let first: Promise<void> | undefined;
