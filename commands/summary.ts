@@ -2,6 +2,7 @@ import { defineCommand } from '../src/command/command.ts';
 import type { CommandSpec } from '../src/command/spec.ts';
 import { UserError } from '../src/errors.ts';
 import type { TeamSettings } from '../src/team/settings.ts';
+import { isTimeZone } from '../src/time/zone.ts';
 
 /** Mondays at 09:00 in the team's time zone. */
 export const DEFAULT_SUMMARY_CRON = '0 9 * * 1';
@@ -35,15 +36,6 @@ export const summarySpec = {
   ],
 } as const satisfies CommandSpec;
 
-function validZone(zone: string): boolean {
-  try {
-    new Intl.DateTimeFormat('en-US', { timeZone: zone });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 function describe(settings: TeamSettings, nextAtMs?: number): string {
   const zone = settings.timeZone ?? 'UTC';
   if (!settings.summaryChannel) return `No weekly summary is posted. Time zone: ${zone}.`;
@@ -57,7 +49,7 @@ export const summaryCommand = defineCommand({
     if (!ctx.teams) throw new UserError(ctx.unavailable ?? '/summary needs Redis, which is not available');
     const change: Parameters<typeof ctx.teams.update>[1] = {};
     if (args.timezone !== undefined) {
-      if (!validZone(args.timezone.trim()))
+      if (!isTimeZone(args.timezone.trim()))
         throw new UserError(`'${args.timezone.slice(0, 40)}' is not an IANA time zone — e.g. Europe/Berlin`);
       change.timeZone = args.timezone.trim();
     }

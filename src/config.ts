@@ -1,4 +1,5 @@
 import { parseWindows } from './runpod/schedule.ts';
+import { isTimeZone } from './time/zone.ts';
 
 /**
  * Every setting fitbot reads from the environment, validated at once. This is
@@ -334,15 +335,6 @@ function workerList(raw: string | undefined, problems: string[]): readonly ('sco
 
 const POLICY_NAME = /^(always-on|windows|adaptive|idle-stop-\d+(\.\d+)?m)$/;
 
-function validTimeZone(zone: string): boolean {
-  try {
-    new Intl.DateTimeFormat('en-US', { timeZone: zone });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /** The pod settings, when RUNPOD_API_KEY and RUNPOD_POD_ID are set; problems are added to the list. */
 function podConfig(
   value: (name: string) => string | undefined,
@@ -371,7 +363,7 @@ function podConfig(
     problems.push(`MAVERICK_WINDOWS: ${error instanceof Error ? error.message : String(error)}`);
   }
   const timeZone = value('MAVERICK_TIMEZONE') ?? 'UTC';
-  if (!validTimeZone(timeZone))
+  if (!isTimeZone(timeZone))
     problems.push(`MAVERICK_TIMEZONE must be an IANA time zone (got '${timeZone.slice(0, 40)}')`);
   const seconds = (name: string, fallback: number, max: number) =>
     number(name, fallback, (n) => n >= 0 && n <= max, `seconds from 0 to ${max}`);

@@ -146,6 +146,9 @@ export async function startPipeline(options: PipelineOptions): Promise<Pipeline>
     },
     maverickMaxWaitSeconds: config.maverick?.maxWaitSeconds ?? 0,
     ...(podWaitNow ? { maverickPod: podWaitNow } : {}),
+    onQueued: (target) => {
+      if (target === 'maverick') for (const w of modelWorkers) w.poke?.();
+    },
     now: Date.now,
   });
   const summaries = new Queue<SummaryJobData>(QUEUES.summaries, { connection: client, prefix: config.redisPrefix });

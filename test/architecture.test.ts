@@ -27,7 +27,7 @@ function importsOf(path: string): string[] {
 }
 
 const PLATFORM_SDKS = ['discord.js', '@slack/bolt', 'bullmq', 'ioredis', 'openai'];
-const PURE_DIRS = ['src/fit', 'src/command', 'src/routing', 'src/spend'];
+const PURE_DIRS = ['src/fit', 'src/command', 'src/routing', 'src/spend', 'src/time'];
 /** I/O edges that live beside the pure files of their domain (DESIGN.md: the ledger is in spend/; the chart renderer reads its font). */
 const IO_FILES = new Set(['src/spend/redis-ledger.ts', 'src/spend/chart.ts']);
 

@@ -30,6 +30,8 @@ export interface PodWorkerOptions {
 export interface ModelWorker {
   worker: WorkerLike;
   pod?: PodStore;
+  /** A job was just queued: the pod controller looks at once instead of at its next poll. */
+  poke?: () => void;
   close: () => Promise<void>;
 }
 
@@ -96,10 +98,14 @@ export function startPodWorker(options: PodWorkerOptions): ModelWorker {
     log,
     ...(options.metrics ? { metrics: options.metrics } : {}),
   });
+  // The policy's idle clock starts when an answer ends: let the controller see it at once.
+  ask.worker.on('completed', () => controller.poke());
+  ask.worker.on('failed', () => controller.poke());
   void controller.start().catch((error) => log.error('pod controller failed to start', { error }));
   return {
     worker: ask.worker,
     pod: store,
+    poke: () => controller.poke(),
     close: async () => {
       await controller.close();
       await ask.close();

@@ -38,6 +38,8 @@ export interface AskQueueOptions {
   maverickMaxWaitSeconds: number;
   /** Set when Maverick runs on a pod that may be stopped or loading. */
   maverickPod?: () => Promise<PodWait>;
+  /** Called after a job is queued (a pod controller in this process looks at once). */
+  onQueued?: (target: ModelQueue) => void;
   now: () => number;
 }
 
@@ -159,6 +161,7 @@ export class AskQueue implements AskPort {
       await this.options.connection.del(claimKey).catch(() => {});
       throw error;
     }
+    this.options.onQueued?.(request.target);
     // Counted after the add, so the count includes this job.
     const position = Math.max(1, await this.reach(() => this.jobs(queue)));
     const etaSeconds = await this.reach(() => this.etaSeconds(request.target, position - 1));

@@ -62,6 +62,9 @@ async function fetchHealthy(baseUrl: string): Promise<boolean> {
   }
 }
 
+/** How often a booting pod's /health is polled, at most, ms. */
+const BOOT_POLL_MS = 2000;
+
 function minutes(ms: number): string {
   return `${Math.round(ms / 60_000)} min`;
 }
@@ -87,6 +90,8 @@ export class PodController {
   private accepting = false;
   private seenStarts = new Set<string>();
   private lastApiError = 0;
+  private lastState: PodStatus['state'] = 'stopped';
+  private poked = false;
 
   constructor(private readonly o: PodControllerOptions) {
     this.now = o.now ?? Date.now;
@@ -107,14 +112,28 @@ export class PodController {
 
   private schedule(delayMs: number): void {
     if (this.closed) return;
+    clearTimeout(this.timer);
     this.timer = setTimeout(() => {
+      this.timer = undefined;
       this.running = this.tick()
         .catch((error) => this.o.log.error('pod controller tick failed', { error }))
         .then((recheckAtMs) => {
           const next = recheckAtMs === undefined ? this.o.pod.pollMs : recheckAtMs - this.now();
-          this.schedule(Math.max(10, Math.min(this.o.pod.pollMs, next)));
+          // While the model loads, look every couple of seconds so answers start as soon as it is ready.
+          const poll = this.lastState === 'booting' ? Math.min(this.o.pod.pollMs, BOOT_POLL_MS) : this.o.pod.pollMs;
+          const poked = this.poked;
+          this.poked = false;
+          this.schedule(poked ? 0 : Math.max(10, Math.min(poll, next)));
         });
     }, delayMs);
+  }
+
+  /** A Maverick job was just queued in this process: look now rather than at the next poll. */
+  poke(): void {
+    if (this.closed) return;
+    if (this.timer === undefined)
+      this.poked = true; // a tick is running: another one right after it
+    else this.schedule(0);
   }
 
   /**
@@ -149,6 +168,7 @@ export class PodController {
     const pod = await this.o.api.getPod(status.podId).catch((error: Error) => this.apiFailed(error));
     if (pod !== 'failed') status = await this.reconcile(status, pod);
     if (status.state === 'booting' && pod !== 'failed') status = await this.boot(status, pod);
+    this.lastState = status.state;
     await this.gate(status.state === 'ready');
 
     const view: PolicyView = {
@@ -288,6 +308,7 @@ export class PodController {
       stopRequestedAtMs: undefined,
       note: reason,
     });
+    this.lastState = 'booting';
     try {
       await this.o.api.resumePod(status.podId, this.o.label.gpuCount);
       this.o.log.info('pod starting', { podId: status.podId, reason });

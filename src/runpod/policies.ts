@@ -145,6 +145,11 @@ export interface AdaptivePlan {
   idleMs: number;
   /** How it was chosen, for the status line and reports. */
   why: string;
+  /**
+   * A request that finds the pod stopped (late, when a cold start breaks the target)
+   * keeps the pod on for the rest of the local day: the plan missed the team's hours.
+   */
+  onAfterLate?: boolean;
 }
 
 export interface AdaptivePolicy extends Policy {
@@ -175,6 +180,13 @@ const WEEKDAYS = [1, 2, 3, 4, 5];
 const WEEKEND = [0, 6];
 /** While history is young, seen sessions are covered this many slots (1 h) either side. */
 const YOUNG_MARGIN_SLOTS = 4;
+/** While history is young, the idle stop outside the windows, min. */
+const YOUNG_IDLE_MINUTES = 60;
+/** The late allowance is taken at this share of 5 % of the expected week, for the estimate's error. */
+const LATE_BUDGET_MARGIN = 0.8;
+/** Late requests per missed session before any session is seen. */
+const DEFAULT_MISS_COST = 3;
+const MISS_COST_QUANTILE = 0.9;
 
 /** One local day of history. */
 interface Day {
@@ -220,7 +232,10 @@ interface Candidate {
  * Safety: with no history and a target shorter than a cold start it runs the pod
  * through the first day (the configured windows may be in the wrong zone); a pod
  * started for an unforeseen session then stays up ≥ 3 cold starts, as sessions
- * cluster; the allowance shrinks when the waits it actually caused run late.
+ * cluster; the allowance shrinks when the waits it actually caused run late. A late
+ * budget (the week's late requests against 5 % of its expected ones, in units of what
+ * one missed session costs) keeps the pod on for the day after a late request when
+ * two more misses would not fit, and runs weekdays always on when one would not.
  */
 export function adaptive(settings: PolicySettings): AdaptivePolicy {
   const coldStartMs = settings.coldStartSeconds * 1000;
@@ -236,6 +251,17 @@ export function adaptive(settings: PolicySettings): AdaptivePolicy {
   let observedSince = Number.POSITIVE_INFINITY;
   let current = defaultPlan();
   let runner = planPolicy(current);
+  /** The pod stays on until then (a late request under an `onAfterLate` plan or a nearly spent budget). */
+  let onUntilMs = Number.NEGATIVE_INFINITY;
+  /** Requests that waited past the target over the last 7 days, and a week's requests expected (set at midnight). */
+  let lateWeek = 0;
+  let expectedWeek = 0;
+  /** Late requests a session costs when it finds the pod stopped (a high quantile over the sessions seen). */
+  let missCost = DEFAULT_MISS_COST;
+  let lastDays: Day[] = [];
+  /** Today's first window opening in the plan (−∞ with none today). */
+  let openingMs = Number.NEGATIVE_INFINITY;
+  const on = alwaysOn();
 
   function defaultPlan(): AdaptivePlan {
     if (coldStartMs > targetMs) return { windows: ALL_DAY, idleMs: 0, why: 'no history yet: always on while learning' };
@@ -325,11 +351,42 @@ export function adaptive(settings: PolicySettings): AdaptivePolicy {
     ];
   }
 
-  function replan(today: number): void {
+  function use(plan: AdaptivePlan): void {
+    current = plan;
+    runner = planPolicy(plan);
+  }
+
+  /** Every session seen, an hour either side, and the configured windows; on for the day after a late request. */
+  function youngPlan(rhythm: Rhythm, days: readonly Day[], why: string): AdaptivePlan {
+    return {
+      windows: [...envelopeWindows(rhythm, days, undefined, YOUNG_MARGIN_SLOTS), ...settings.windows],
+      idleMs: YOUNG_IDLE_MINUTES * MINUTE_MS,
+      why: `${why}: the configured windows and every session seen, an hour either side`,
+      onAfterLate: true,
+    };
+  }
+
+  /**
+   * Another missed session would break this week's p95: on weekdays the pod runs
+   * all day; a weekend day, quiet but 24 h long, gets today's plan widened by every
+   * session seen (an hour either side) and the pod on for the day after a late request.
+   */
+  function useSpentPlan(today: number): void {
+    const why = `late budget spent (${lateWeek} late this week)`;
+    if (!WEEKEND.includes(weekdayOf(today)) || lastDays.length === 0) {
+      use({ windows: ALL_DAY, idleMs: 0, why: `${why}: always on` });
+      return;
+    }
+    const wide = youngPlan(rhythmOf(lastDays), lastDays, why);
+    use({ ...wide, windows: [...current.windows, ...wide.windows], idleMs: Math.max(current.idleMs, wide.idleMs) });
+  }
+
+  function replan(today: number, nowMs: number): void {
     const days = history(today);
+    lastDays = days;
+    countWeek(nowMs, days);
     if (days.length === 0) {
-      current = defaultPlan();
-      runner = planPolicy(current);
+      use(defaultPlan());
       return;
     }
     const rhythm = rhythmOf(days);
@@ -338,12 +395,7 @@ export function adaptive(settings: PolicySettings): AdaptivePolicy {
       // One day of today's kind is no sample to judge a plan by (the replay would judge
       // it on the very day it learned from): every session seen, widened, and the
       // configured windows.
-      current = {
-        windows: [...envelopeWindows(rhythm, days, undefined, YOUNG_MARGIN_SLOTS), ...settings.windows],
-        idleMs: Math.max(...IDLE_MINUTES) * MINUTE_MS,
-        why: 'little history yet: the configured windows and every session seen, an hour either side',
-      };
-      runner = planPolicy(current);
+      use(youngPlan(rhythm, days, 'little history yet'));
       return;
     }
     const replayed = days.slice(-REPLAY_DAYS);
@@ -386,6 +438,44 @@ export function adaptive(settings: PolicySettings): AdaptivePolicy {
     runner = planPolicy(current);
   }
 
+  /**
+   * The late count of the last 7 days, a week's expected requests, and what a
+   * session costs in late requests when it finds the pod stopped.
+   */
+  function countWeek(nowMs: number, days: readonly Day[]): void {
+    lateWeek = starts.filter((s) => s.late && s.atMs >= nowMs - 7 * DAY_MS).length;
+    // A typical week from the whole days seen, by kind (no weekend seen counts as quiet).
+    const week = days.slice(-7);
+    const mean = (weekend: boolean) => {
+      const kind = week.filter((d) => d.weekend === weekend);
+      return kind.length === 0 ? 0 : kind.reduce((n, d) => n + d.arrivals.length, 0) / kind.length;
+    };
+    expectedWeek = week.length === 0 ? Number.NaN : 5 * mean(false) + 2 * mean(true);
+    // A session that finds the pod stopped is late for what arrives before the boot is
+    // within the target of ready: its first request and the follow-ups of the first
+    // cold start − target. The next miss may be a bad one: a high quantile, not the mean.
+    const costs: number[] = [];
+    for (let i = 0; i < arrivals.length; i++) {
+      const at = arrivals[i] ?? 0;
+      if (at - (arrivals[i - 1] ?? Number.NEGATIVE_INFINITY) <= coldStartMs) continue;
+      let late = 0;
+      for (let j = i; j < arrivals.length && (arrivals[j] ?? 0) < at + coldStartMs - targetMs; j++) late++;
+      costs.push(late);
+    }
+    costs.sort((a, b) => a - b);
+    missCost = costs.length > 0 ? (costs[Math.floor(MISS_COST_QUANTILE * (costs.length - 1))] ?? 1) : DEFAULT_MISS_COST;
+  }
+
+  /**
+   * How many more sessions may find the pod stopped this week: a missed session is
+   * late as a whole (its follow-ups arrive while the pod boots), and the week's
+   * allowance is 5 % of its requests, taken at 80 % for the estimate's error.
+   */
+  function sessionsLeft(): number {
+    if (lateWeek === 0 || !(expectedWeek > 0)) return Number.POSITIVE_INFINITY;
+    return (LATE_BUDGET_MARGIN * LATE_SHARE_TARGET * expectedWeek - lateWeek) / missCost;
+  }
+
   /** The planned late share, lowered by as much as the requests it actually started lately ran over 5 % late. */
   function allowedLateShare(): number {
     if (starts.length < 20) return LATE_SHARE_PLANNED;
@@ -398,7 +488,9 @@ export function adaptive(settings: PolicySettings): AdaptivePolicy {
     plan: () => current,
     observe(event) {
       if (event.type === 'start') {
-        starts.push({ atMs: event.atMs, late: event.atMs - event.arrivalMs > targetMs });
+        const late = event.atMs - event.arrivalMs > targetMs;
+        starts.push({ atMs: event.atMs, late });
+        if (late) lateWeek++;
         while ((starts[0]?.atMs ?? event.atMs) < event.atMs - REPLAY_DAYS * DAY_MS) starts.shift();
         lastStart = event.atMs;
         return;
@@ -429,10 +521,29 @@ export function adaptive(settings: PolicySettings): AdaptivePolicy {
       const today = localDayNumber(view.nowMs, timeZone);
       if (today !== plannedDay) {
         plannedDay = today;
-        replan(today);
+        replan(today, view.nowMs);
+        if (coldStartMs > targetMs && sessionsLeft() < 1) useSpentPlan(today);
+        const dayStart = localDayStartMs(today, timeZone);
+        const opening = windowIntervals(dayStart, localDayStartMs(today + 1, timeZone), current.windows, timeZone)
+          .map(([from]) => from)
+          .filter((from) => from >= dayStart);
+        openingMs = opening.length > 0 ? Math.min(...opening) : Number.NEGATIVE_INFINITY;
+        onUntilMs = Number.NEGATIVE_INFINITY;
       }
-      const decision = runner.decide(view);
       const midnight = localDayStartMs(today + 1, timeZone);
+      // A request that finds the pod stopped is late: under a young plan (or with one more
+      // miss left in the week's allowance) the pod stays on until midnight, as sessions
+      // cluster. Shortly before today's windows open, the pod idles into them anyway.
+      const idlesIntoWindows = view.nowMs < openingMs && view.nowMs >= openingMs - coldStartMs - current.idleMs;
+      const cautious = coldStartMs > targetMs && sessionsLeft() < 2;
+      if (
+        (current.onAfterLate || cautious) &&
+        view.pod === 'stopped' &&
+        view.waiting.length > 0 &&
+        (cautious || !idlesIntoWindows)
+      )
+        onUntilMs = midnight;
+      const decision = view.nowMs < onUntilMs ? on.decide(view) : runner.decide(view);
       return { ...decision, recheckAtMs: Math.min(decision.recheckAtMs ?? Number.POSITIVE_INFINITY, midnight) };
     },
   };

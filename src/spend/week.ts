@@ -1,11 +1,12 @@
 /**
  * ISO weeks (Monday to Monday), in UTC or in an IANA time zone. Pure: callers
- * pass the time in. Zone arithmetic uses `Intl.DateTimeFormat` only, so a week
- * containing a DST change is 167 or 169 hours long.
+ * pass the time in. Zone arithmetic is src/time/zone.ts, so a week containing a
+ * DST change is 167 or 169 hours long.
  */
 
-const DAY_MS = 86_400_000;
-const HOUR_MS = 3_600_000;
+import { DAY_MS, HOUR_MS, localDayNumber, localDayStartMs } from '../time/zone.ts';
+
+export { isTimeZone } from '../time/zone.ts';
 
 export interface WeekRange {
   /** `2026-W48`. */
@@ -43,85 +44,18 @@ export function parseIsoWeek(label: string): WeekRange | undefined {
 
 export const UTC = 'UTC';
 
-const formatters = new Map<string, Intl.DateTimeFormat>();
-
-/** One formatter per zone: building one costs far more than using it. Throws RangeError for an unknown zone. */
-function formatter(timeZone: string): Intl.DateTimeFormat {
-  let f = formatters.get(timeZone);
-  if (!f) {
-    f = new Intl.DateTimeFormat('en-US', {
-      timeZone,
-      hourCycle: 'h23',
-      year: 'numeric',
-      month: '2-digit',
-      day: '2-digit',
-      hour: '2-digit',
-      minute: '2-digit',
-      second: '2-digit',
-    });
-    formatters.set(timeZone, f);
-  }
-  return f;
-}
-
-/** Whether `timeZone` is an IANA zone name this runtime knows (e.g. `Europe/Berlin`, `UTC`). */
-export function isTimeZone(timeZone: string): boolean {
-  try {
-    formatter(timeZone);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/**
- * The wall-clock time in `timeZone` at `atMs`, written as if it were UTC
- * (Berlin 01:00 CET on 1 Jan → `Date.UTC(…, 0, 1, 1)`).
- */
-function wallClockMs(atMs: number, timeZone: string): number {
-  const part: Record<string, number> = {};
-  for (const p of formatter(timeZone).formatToParts(atMs)) {
-    if (p.type !== 'literal') part[p.type] = Number(p.value);
-  }
-  const ms = ((atMs % 1000) + 1000) % 1000;
-  return (
-    Date.UTC(part.year ?? 0, (part.month ?? 1) - 1, part.day ?? 1, part.hour ?? 0, part.minute ?? 0, part.second ?? 0) +
-    ms
-  );
-}
-
-/** UTC offset of `timeZone` at `atMs`, ms (Berlin in summer: +7 200 000). */
-function offsetMs(atMs: number, timeZone: string): number {
-  return wallClockMs(atMs, timeZone) - atMs;
-}
-
 /**
  * The first instant of the local calendar day whose midnight, written as UTC, is
- * `wallDayMs`. When midnight happens twice (a fall-back at 01:00 to 00:00) the
- * earlier; when the clock skips midnight (a spring-forward at 00:00) the moment
- * of the change, the first instant that day exists.
+ * `wallDayMs`: when midnight happens twice (a fall-back) the earlier; when the
+ * clock skips midnight (a spring-forward at 00:00) the moment of the change.
  */
 function startOfLocalDay(wallDayMs: number, timeZone: string): number {
-  // Offsets in force on either side of the day: a zone changes at most once a day.
-  const offsets = [offsetMs(wallDayMs - DAY_MS, timeZone), offsetMs(wallDayMs + DAY_MS, timeZone)];
-  const exact = offsets.map((o) => wallDayMs - o).filter((t) => wallClockMs(t, timeZone) === wallDayMs);
-  if (exact.length > 0) return Math.min(...exact);
-  // Midnight was skipped: search for the first instant whose wall clock is on this day.
-  let lo = wallDayMs - Math.max(...offsets); // still the day before
-  let hi = wallDayMs - Math.min(...offsets); // already this day
-  if (wallClockMs(lo, timeZone) >= wallDayMs) return lo;
-  while (hi - lo > 1000) {
-    const mid = lo + Math.floor((hi - lo) / 2000) * 1000;
-    if (wallClockMs(mid, timeZone) >= wallDayMs) hi = mid;
-    else lo = mid;
-  }
-  return hi;
+  return localDayStartMs(Math.round(wallDayMs / DAY_MS), timeZone);
 }
 
 /** The local date in `timeZone` at `atMs`, as UTC midnight of that date. */
 function wallDay(atMs: number, timeZone: string): number {
-  const wall = wallClockMs(atMs, timeZone);
-  return wall - (((wall % DAY_MS) + DAY_MS) % DAY_MS);
+  return localDayNumber(atMs, timeZone) * DAY_MS;
 }
 
 /** `wallDayMs` (a UTC midnight standing for a calendar date) as `YYYY-MM-DD`. */

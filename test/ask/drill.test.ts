@@ -9,7 +9,7 @@ import { type Pipeline, startPipeline } from '../../src/pipeline.ts';
 import type { ReplyJobData } from '../../src/queue/jobs.ts';
 import { RedisLedger } from '../../src/spend/redis-ledger.ts';
 import { type FakeOpenAI, startFakeOpenAI } from '../fakes/openai-server.ts';
-import { deleteKeys } from '../redis-helpers.ts';
+import { deleteKeys, until } from '../redis-helpers.ts';
 
 const PREFIX = `test-drill-${process.pid}`;
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -36,14 +36,6 @@ function startWorker(): ChildProcess {
   });
   workers.push(child);
   return child;
-}
-
-async function until(check: () => boolean, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error('timed out waiting');
-    await new Promise((r) => setTimeout(r, 25));
-  }
 }
 
 beforeAll(async () => {

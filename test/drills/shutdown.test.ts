@@ -8,7 +8,7 @@ import { createLogger } from '../../src/log.ts';
 import { type Pipeline, startPipeline } from '../../src/pipeline.ts';
 import { RedisLedger } from '../../src/spend/redis-ledger.ts';
 import { type FakeOpenAI, startFakeOpenAI } from '../fakes/openai-server.ts';
-import { deleteKeys } from '../redis-helpers.ts';
+import { deleteKeys, until } from '../redis-helpers.ts';
 
 /** Drill: a worker process told to stop (SIGTERM) while it is answering. */
 
@@ -49,14 +49,6 @@ function worker(env: Record<string, string> = {}): {
   });
   const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
   return { child, log: () => log, exited };
-}
-
-async function until(check: () => boolean, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error('timed out waiting');
-    await new Promise((r) => setTimeout(r, 20));
-  }
 }
 
 function ask(id: string): Promise<Reply> {

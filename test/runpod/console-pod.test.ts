@@ -3,7 +3,7 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type FakeOpenAI, startFakeOpenAI } from '../fakes/openai-server.ts';
 import { FAKE_RUNPOD_KEY, type FakeRunPod, startFakeRunPod } from '../fakes/runpod-server.ts';
-import { deleteKeys } from '../redis-helpers.ts';
+import { deleteKeys, until } from '../redis-helpers.ts';
 
 const PREFIX = `test-console-pod-${process.pid}`;
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -36,7 +36,7 @@ beforeAll(async () => {
     RUNPOD_POD_ID: POD_ID,
     RUNPOD_API_URL: runpod.url,
     MAVERICK_POLICY: 'idle-stop-0.02m',
-    MAVERICK_POD_POLL_MS: '100',
+    MAVERICK_POD_POLL_MS: '15000', // the default: a job wakes the controller, the policy's timer stops the pod
   };
 });
 
@@ -60,24 +60,16 @@ function collect(child: ChildProcessWithoutNullStreams) {
   return { out, exited };
 }
 
-async function until(check: () => boolean, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error('timed out waiting');
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
 describe('the console chat with Maverick on a pod (the contract in .env.example)', () => {
   it('GIVEN idle-stop WHEN one /ask model:maverick is piped in THEN the pod resumes, answers, stops, and `fitbot spend` shows billed GPU-hours = uptime × GPUs', async () => {
     const chat = spawn(process.execPath, [BIN], { env });
     const { out, exited } = collect(chat);
     chat.stdin.write('/ask model:maverick what is 2+2\n');
-    await until(() => out.stdout.includes('Llama 4 Maverick'));
+    await until(() => out.stdout.includes('Llama 4 Maverick'), 20_000);
     expect(out.stdout).toMatch(/pod stopped: starting it/);
     expect(out.stdout).toMatch(/\n4\n/);
     // The policy stops the pod after its idle period, while the chat is still open.
-    await until(() => runpod.pod(POD_ID)?.desiredStatus === 'EXITED');
+    await until(() => runpod.pod(POD_ID)?.desiredStatus === 'EXITED', 20_000);
     await new Promise((r) => setTimeout(r, 300));
     chat.stdin.end();
     expect(await exited).toBe(0);

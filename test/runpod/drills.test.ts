@@ -14,7 +14,7 @@ import { spendTotals } from '../../src/spend/ledger-entry.ts';
 import { RedisLedger } from '../../src/spend/redis-ledger.ts';
 import { startFakeOpenAI } from '../fakes/openai-server.ts';
 import { FAKE_RUNPOD_KEY, startFakeRunPod } from '../fakes/runpod-server.ts';
-import { deferred, deleteKeys } from '../redis-helpers.ts';
+import { deferred, deleteKeys, until } from '../redis-helpers.ts';
 
 const PREFIX = `test-pod-drills-${process.pid}`;
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -29,14 +29,6 @@ afterAll(async () => {
   await deleteKeys(redis, PREFIX);
   redis.disconnect();
 });
-
-async function until(check: () => Promise<boolean> | boolean, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error('timed out waiting');
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
 async function world(name: string, loadMs: number, extra: Record<string, string> = {}) {
   const runpod = await startFakeRunPod({
@@ -112,8 +104,8 @@ describe('pod controller drills', () => {
 
     const worker = spawn(process.execPath, [BIN, 'worker', 'maverick'], { env: { ...process.env, ...w.env } });
     const exited = new Promise((resolve) => worker.on('close', resolve));
-    await until(() => w.runpod.calls.some((c) => c.operation === 'podResume'));
-    await until(async () => (await w.store.status())?.state === 'booting');
+    await until(() => w.runpod.calls.some((c) => c.operation === 'podResume'), 15_000);
+    await until(async () => (await w.store.status())?.state === 'booting', 15_000);
     worker.kill('SIGKILL');
     await exited;
     expect(w.runpod.pod(POD_ID)?.desiredStatus).toBe('RUNNING');
@@ -138,6 +130,7 @@ describe('pod controller drills', () => {
     expect(waiting).toMatch(/Maverick is paused: the pod has run .* h today.*You were not charged/s);
     await until(
       async () => (await w.store.status())?.capped !== undefined && w.runpod.pod(POD_ID)?.desiredStatus === 'EXITED',
+      15_000,
     );
     const refused = await askOn(pipeline, 'team-a', new Promise(() => {}))?.catch((error: unknown) => error);
     expect(refused).toBeInstanceOf(UserError);

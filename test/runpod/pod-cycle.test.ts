@@ -11,7 +11,7 @@ import { spendTotals } from '../../src/spend/ledger-entry.ts';
 import { RedisLedger } from '../../src/spend/redis-ledger.ts';
 import { type FakeOpenAI, startFakeOpenAI } from '../fakes/openai-server.ts';
 import { FAKE_RUNPOD_KEY, type FakePodSeed, type FakeRunPod, startFakeRunPod } from '../fakes/runpod-server.ts';
-import { deferred, deleteKeys } from '../redis-helpers.ts';
+import { deferred, deleteKeys, until } from '../redis-helpers.ts';
 
 const PREFIX = `test-pod-cycle-${process.pid}`;
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -110,14 +110,6 @@ async function ask(pipeline: Pipeline, req: AskRequest): Promise<{ ack: string |
   return { ack: ack?.note, reply: answer.promise };
 }
 
-async function until(check: () => Promise<boolean> | boolean, timeoutMs = 8000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error('timed out waiting');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
 /** Every team's ledger for today, summed. */
 async function ledgerUsd(ledger: RedisLedger, teams: string[]): Promise<number> {
   let total = 0;
@@ -136,6 +128,7 @@ describe('the Maverick pod: resume, health, answer, idle stop, and every billed 
     expect(answer.footer).toMatch(/boot\/idle share est\. \$/);
     await until(
       async () => (await store.status())?.state === 'stopped' && runpod.pod(POD.id)?.desiredStatus === 'EXITED',
+      8000,
     );
     const resumes = runpod.calls.filter((c) => c.operation === 'podResume');
     expect(resumes).toHaveLength(1);
@@ -154,7 +147,7 @@ describe('the Maverick pod: resume, health, answer, idle stop, and every billed 
     const a = await ask(pipeline, request('team-a', 'u1'));
     const b = await ask(pipeline, request('team-b', 'u2', 'write a haiku about GPUs'));
     await Promise.all([a.reply, b.reply]);
-    await until(async () => (await store.status())?.state === 'stopped');
+    await until(async () => (await store.status())?.state === 'stopped', 8000);
     const perTeam = await Promise.all(['team-a', 'team-b'].map((t) => ledgerUsd(ledger, [t])));
     expect(perTeam.every((usd) => usd > 0)).toBe(true);
     expect(Math.abs(perTeam.reduce((a, b) => a + b, 0) - runpod.totalBilledUsd())).toBeLessThan(0.005);
@@ -168,7 +161,7 @@ describe('the Maverick pod: resume, health, answer, idle stop, and every billed 
     runpod.zeroGpusOnNextResume();
     const { reply } = await ask(pipeline, request('team-a', 'u1'));
     expect((await reply).text).toBe('4');
-    await until(async () => (await store.status())?.state === 'stopped');
+    await until(async () => (await store.status())?.state === 'stopped', 8000);
     const status = await store.status();
     expect(status?.podId).not.toBe(POD.id);
     expect(runpod.pod(status?.podId ?? '')?.gpuCount).toBe(2);
@@ -184,7 +177,7 @@ describe('the Maverick pod: resume, health, answer, idle stop, and every billed 
     await until(async () => {
       const status = await store.status();
       return status?.state === 'stopped' && /network volume/i.test(status.note ?? '');
-    });
+    }, 8000);
     expect(runpod.pod(POD.id)?.desiredStatus).toBe('EXITED');
     // No start is tried again for a while: the team has to attach a volume first.
     expect((await store.status())?.coolDownUntilMs).toBeGreaterThan(Date.now());
@@ -194,6 +187,7 @@ describe('the Maverick pod: resume, health, answer, idle stop, and every billed 
     const { runpod, store, ledger } = await startWorld({}, { ...POD, desiredStatus: 'RUNNING' });
     await until(
       async () => runpod.pod(POD.id)?.desiredStatus === 'EXITED' && (await store.status())?.state === 'stopped',
+      8000,
     );
     const unattributed = await ledgerUsd(ledger, ['unattributed']);
     expect(unattributed).toBeGreaterThan(0);
@@ -206,7 +200,7 @@ describe('the Maverick pod: resume, health, answer, idle stop, and every billed 
     runpod.failFor(600, 'http-500');
     const { reply } = await ask(pipeline, request('team-a', 'u1'));
     expect((await reply).text).toBe('4');
-    await until(async () => (await store.status())?.state === 'stopped');
+    await until(async () => (await store.status())?.state === 'stopped', 8000);
     expect(model.requests.filter((r) => r.path.endsWith('/chat/completions'))).toHaveLength(1);
     expect(Math.abs((await ledgerUsd(ledger, ['team-a'])) - runpod.totalBilledUsd())).toBeLessThan(0.005);
   });
@@ -216,6 +210,7 @@ describe('the Maverick pod: resume, health, answer, idle stop, and every billed 
     await (await ask(pipeline, request('team-a', 'u1'))).reply;
     await until(
       async () => (await store.status())?.state === 'stopping' || runpod.calls.some((c) => c.operation === 'podStop'),
+      8000,
     );
     const late = await ask(pipeline, request('team-a', 'u2'));
     expect((await late.reply).text).toBe('4');

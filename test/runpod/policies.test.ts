@@ -5,7 +5,7 @@ import type { Policy, PolicyDecision, PolicySettings, PolicyView } from '../../s
 import { localDayNumber, localDayStartMs, parseWindows } from '../../src/runpod/schedule.ts';
 import { type SimulationSettings, simulate } from '../../src/runpod/simulate.ts';
 import { comparePolicies } from '../../src/runpod/simulate-cli.ts';
-import { generateTrace, type TraceRequest } from '../../src/runpod/trace.ts';
+import { generateTrace, type TraceOptions, type TraceRequest } from '../../src/runpod/trace.ts';
 
 const BERLIN = 'Europe/Berlin';
 const settings = (over: Partial<PolicySettings> = {}): PolicySettings => ({
@@ -214,6 +214,37 @@ describe('adaptive', () => {
     expect(simulate(monday, warm(), sim).spendUsd).toBeLessThan(0.9 * cold.spendUsd);
   });
 
+  it('GIVEN a young plan and a request that finds the pod stopped after the windows THEN the pod stays on until midnight', () => {
+    const p = adaptive(settings({ waitTargetSeconds: 120 }));
+    const monday = Date.parse('2026-11-23T00:00:00Z'); // 01:00 in Berlin
+    p.decide(view({ nowMs: monday }));
+    for (const hour of [9, 11, 14, 16]) p.observe({ type: 'arrival', atMs: monday + hour * 3_600_000 });
+    const tuesdayEvening = Date.parse('2026-11-24T20:00:00Z'); // 21:00 in Berlin
+    expect(p.decide(view({ nowMs: tuesdayEvening, waiting: [tuesdayEvening] })).action).toBe('start');
+    expect(p.plan()).toMatchObject({ onAfterLate: true });
+    // Idle for two hours: a young plan's idle stop (60 min) would have stopped it.
+    const later = view({ nowMs: tuesdayEvening + 7_200_000, pod: 'ready', lastActivityMs: tuesdayEvening + 700_000 });
+    expect(p.decide(later)).toMatchObject({ action: 'keep', reason: 'always on' });
+  });
+
+  it('GIVEN the week’s late allowance nearly spent THEN the next weekday runs always on', () => {
+    const trace = generateTrace({ seed: 5, teamSize: 3 });
+    const thursday = localDayStartMs(localDayNumber(Date.parse('2026-11-19T12:00:00Z'), BERLIN), BERLIN);
+    const warm = (lateStarts: number) => {
+      const p = adaptive(settings({ waitTargetSeconds: 120 }));
+      p.decide(view({ nowMs: Date.parse('2026-11-16T00:00:00Z') }));
+      for (const r of trace) if (r.atMs < thursday) p.observe({ type: 'arrival', atMs: r.atMs });
+      for (let i = 0; i < lateStarts; i++)
+        p.observe({ type: 'start', arrivalMs: thursday - 3_600_000, atMs: thursday - 3_600_000 + 600_000 });
+      return p;
+    };
+    const night = view({ nowMs: thursday + 3 * 3_600_000 });
+    expect(warm(0).decide(night).action).toBe('keep');
+    const spent = warm(4);
+    expect(spent.decide(night).action).toBe('start');
+    expect(spent.plan().why).toMatch(/late budget spent \(4 late this week\): always on/);
+  });
+
   it('GIVEN the zone is left at UTC for a team in New York THEN it still learns the team’s hours', () => {
     const trace = generateTrace({ seed: 1, teamSize: 5, timeZone: 'America/New_York', weeks: 2 });
     const p = adaptive(settings({ waitTargetSeconds: 120, timeZone: 'UTC' })) as AdaptivePolicy;
@@ -229,7 +260,9 @@ describe('adaptive', () => {
  * cheapest fixed policy meeting it. Where the goal (≤ 0.85×) is out of reach on
  * these traces — at 600 s idle-stop-2m's boots already batch each session; at 120 s
  * with the windows matching the team — the bound is what adaptive achieves today
- * (docs/BENCHMARKS.md has the figures and the reasons).
+ * (docs/BENCHMARKS.md has the figures and the reasons). The 120-s cases include
+ * small teams where one more missed session breaks the p95 (3 people seed 4, 6
+ * people seed 4) and a team whose zone was left at UTC.
  */
 describe('adaptive against the fixed policies', () => {
   it.each([
@@ -241,21 +274,34 @@ describe('adaptive against the fixed policies', () => {
     [3, 3, 120, 0.85],
     [6, 3, 120, 0.85],
     [6, 5, 120, 0.85],
-    [6, 1, 120, 1.3],
+    [3, 4, 120, 0.85],
+    [6, 4, 120, 0.85],
+    [6, 1, 120, 1.4],
   ])(
     'GIVEN %i people, seed %i, target %i s THEN adaptive meets it at ≤ %f× the cheapest fixed policy',
     (teamSize, seed, target, bound) => {
-      const trace = generateTrace({ seed, teamSize });
-      const s = settings({ waitTargetSeconds: target });
-      const c = comparePolicies(
-        trace,
-        { ...POD, waitTargetSeconds: target },
-        [...FIXED_POLICIES, 'adaptive'].map((name) => createPolicy(name, s)),
-      );
-      const result = c.results.find((r) => r.result.policy === 'adaptive')?.result;
-      expect(result?.metTarget).toBe(true);
-      expect((result?.spendUsd ?? 0) / (c.cheapestFixed?.spendUsd ?? 0)).toBeLessThanOrEqual(bound);
-      expect(result?.waitSeconds.max).toBeLessThanOrEqual(3 * Math.max(target, 600));
+      expectGoal({ seed, teamSize }, settings({ waitTargetSeconds: target }), bound);
     },
   );
+
+  it('GIVEN a team in New York with the zone left at UTC, target 120 s THEN adaptive meets it at ≤ 0.85× always-on', () => {
+    expectGoal(
+      { seed: 3, teamSize: 5, timeZone: 'America/New_York' },
+      settings({ waitTargetSeconds: 120, timeZone: 'UTC' }),
+      0.85,
+    );
+  });
+
+  function expectGoal(options: TraceOptions, s: PolicySettings, bound: number): void {
+    const target = s.waitTargetSeconds;
+    const c = comparePolicies(
+      generateTrace(options),
+      { ...POD, waitTargetSeconds: target },
+      [...FIXED_POLICIES, 'adaptive'].map((name) => createPolicy(name, s)),
+    );
+    const result = c.results.find((r) => r.result.policy === 'adaptive')?.result;
+    expect(result?.metTarget).toBe(true);
+    expect((result?.spendUsd ?? 0) / (c.cheapestFixed?.spendUsd ?? 0)).toBeLessThanOrEqual(bound);
+    expect(result?.waitSeconds.max).toBeLessThanOrEqual(3 * Math.max(target, 600));
+  }
 });

@@ -10,7 +10,7 @@ import { askJobId } from '../../src/queue/jobs.ts';
 import { RedisLedger } from '../../src/spend/redis-ledger.ts';
 import { isoWeekIn } from '../../src/spend/week.ts';
 import { type FakeOpenAI, startFakeOpenAI } from '../fakes/openai-server.ts';
-import { deferred, deleteKeys } from '../redis-helpers.ts';
+import { deferred, deleteKeys, until } from '../redis-helpers.ts';
 
 const PREFIX = `test-summary-${process.pid}`;
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -169,11 +169,3 @@ describe('the weekly summary', () => {
     await second.teams?.update(team, { summaryChannel: null, summaryPlatform: null });
   }, 20_000);
 });
-
-async function until(check: () => boolean, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error('timed out waiting');
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}

@@ -99,6 +99,23 @@ function boltLogger(log: Logger): BoltLogger {
   };
 }
 
+/**
+ * Resolves on a later event-loop turn than the call, one caller per turn in
+ * call order, so the requests that arrived meanwhile are read and acknowledged
+ * before more command work runs.
+ */
+function ackFirstQueue(): () => Promise<void> {
+  const waiting: (() => void)[] = [];
+  const runOne = () => {
+    waiting.shift()?.();
+    if (waiting.length > 0) setImmediate(runOne);
+  };
+  return () =>
+    new Promise<void>((resolve) => {
+      if (waiting.push(resolve) === 1) setImmediate(runOne);
+    });
+}
+
 /** Starts the Bolt app (Socket Mode or HTTP) with one listener per slash command. Rejects if auth.test fails. */
 export async function startSlack(options: SlackAdapterOptions): Promise<SlackAdapter> {
   const { config, log } = options;
@@ -163,11 +180,13 @@ export async function startSlack(options: SlackAdapterOptions): Promise<SlackAda
   }
 
   const inFlight = new Set<Promise<unknown>>();
+  const afterAcks = ackFirstQueue();
   for (const name of options.commandNames) {
     app.command(`/${name}`, async ({ command, ack, respond }) => {
       // First, before any work: Slack shows the user an error after 3 s without an ack.
       await ack();
       const work = (async () => {
+        await afterAcks();
         const deliver = deliverer(respond, command.channel_id, command.user_id);
         let answered = false;
         const followUp: FollowUp = (reply) => {
