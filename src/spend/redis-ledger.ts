@@ -1,11 +1,13 @@
 import type { Redis } from 'ioredis';
 import type { RunAnswer } from '../runpod/accounting.ts';
 import type { LedgerEntry } from './ledger-entry.ts';
-import { isoWeekOf } from './week.ts';
+import { settingsKey } from '../team/settings.ts';
+import { isoWeekIn } from './week.ts';
 
 /**
  * The spend ledger in Redis: one hash per finished job, indexed per team by end
- * time, with running totals per team and user for each week. Writes are
+ * time, with running totals per team and user for each of the team's weeks (in
+ * its time zone, as /summary set it). Writes are
  * idempotent by job id (a retried or recovered job is never charged twice);
  * teams never see each other's keys. Durable when Redis runs with an
  * append-only file (docker-compose.yml).
@@ -92,10 +94,11 @@ export class RedisLedger {
     return `${this.teamKey(team)}:entry:${encodeURIComponent(jobId)}`;
   }
 
-  /** Write the entry unless one exists for this job, and return the week's totals. */
+  /** Write the entry unless one exists for this job, and return the totals of the team's week (in its time zone). */
   async record(entry: LedgerEntry): Promise<Recorded> {
     const fields = Object.entries(entry).flatMap(([k, v]) => [k, String(v)]);
-    const week = isoWeekOf(entry.endedAtMs).label;
+    const zone = (await this.redis.hget(settingsKey(this.prefix, entry.team), 'timeZone')) ?? 'UTC';
+    const week = isoWeekIn(entry.endedAtMs, zone).label;
     const [written, costUsd, teamWeekUsd, userWeekUsd] = await this.recordOnce(
       this.entryKey(entry.team, entry.jobId),
       `${this.teamKey(entry.team)}:by-end`,

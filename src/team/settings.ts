@@ -20,6 +20,11 @@ export interface TeamSettings {
 
 const NUMBERS = ['teamWeeklyUsd', 'userWeeklyUsd'] as const;
 
+/** The Redis hash of a team's settings. */
+export function settingsKey(prefix: string, team: string): string {
+  return `${prefix}:team:${encodeURIComponent(team)}:settings`;
+}
+
 export class TeamSettingsStore {
   constructor(
     private readonly redis: Redis,
@@ -27,7 +32,7 @@ export class TeamSettingsStore {
   ) {}
 
   private key(team: string): string {
-    return `${this.prefix}:team:${encodeURIComponent(team)}:settings`;
+    return settingsKey(this.prefix, team);
   }
 
   async get(team: string): Promise<TeamSettings> {
