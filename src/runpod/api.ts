@@ -11,8 +11,11 @@
  * `runpod/api/mutations/pods.py`; runpodctl `internal/api/graphql.go` (Bearer key on /graphql,
  * input passed as `variables.input`).
  *
- * The API key goes only in the `Authorization: Bearer` header: never in the URL (the documented
- * `?api_key=` form ends up in proxy and access logs), never in an error message.
+ * Requests are written both ways the public clients write them, so any RunPod-compatible endpoint
+ * reads them: the input inline in the document (docs, runpod-python) and as `variables.input`
+ * (runpodctl); the key as a Bearer header (runpodctl) and as the documented `?api_key=` (docs,
+ * runpod-python; over HTTPS only RunPod sees the URL). The key is never logged and never in an
+ * error message.
  *
  * No retries here. Every failure is a {@link RunPodError}; its `retryable` tells the caller (the
  * pod controller, a BullMQ job) whether the same call may succeed later. Note for
@@ -37,8 +40,8 @@ export interface PodPort {
 export interface PodRuntime {
   /** Container uptime, whole seconds (RunPod's `uptimeInSeconds`). */
   uptimeSeconds: number;
-  /** GPUs actually attached: the length of `runtime.gpus`. 0 means the pod runs without GPUs. */
-  gpuCount: number;
+  /** GPUs actually attached: the length of `runtime.gpus`. 0 means the pod runs without GPUs; undefined, not reported. */
+  gpuCount?: number;
   ports: PodPort[];
 }
 
@@ -163,16 +166,44 @@ const POD_FIELDS = `fragment PodFields on Pod {
   runtime { uptimeInSeconds gpus { id } ports { ip isIpPublic privatePort publicPort type } }
 }`;
 
-/** The GraphQL documents, by operation. Input always travels as `variables.input`. */
-export const RUNPOD_DOCUMENTS = {
-  pod: `query Pod($input: PodFilter!) { pod(input: $input) { ...PodFields } }\n${POD_FIELDS}`,
-  podResume: `mutation PodResume($input: PodResumeInput!) { podResume(input: $input) { ...PodFields } }\n${POD_FIELDS}`,
-  podStop: 'mutation PodStop($input: PodStopInput!) { podStop(input: $input) { id desiredStatus } }',
-  podTerminate: 'mutation PodTerminate($input: PodTerminateInput!) { podTerminate(input: $input) }',
-  podFindAndDeployOnDemand: `mutation PodDeploy($input: PodFindAndDeployOnDemandInput!) { podFindAndDeployOnDemand(input: $input) { ...PodFields } }\n${POD_FIELDS}`,
+/** What each operation selects. */
+const SELECTIONS = {
+  pod: { kind: 'query', fields: '{ ...PodFields }' },
+  podResume: { kind: 'mutation', fields: '{ ...PodFields }' },
+  podStop: { kind: 'mutation', fields: '{ id desiredStatus }' },
+  podTerminate: { kind: 'mutation', fields: '' },
+  podFindAndDeployOnDemand: { kind: 'mutation', fields: '{ ...PodFields }' },
 } as const;
 
-export type RunPodOperation = keyof typeof RUNPOD_DOCUMENTS;
+export type RunPodOperation = keyof typeof SELECTIONS;
+
+/** Input fields whose values are GraphQL enums, written without quotes. */
+const ENUM_FIELDS = new Set(['cloudType']);
+
+/** A value as a GraphQL literal: strings JSON-quoted, enums bare, objects and lists recursively. */
+function literal(value: unknown, key = ''): string {
+  if (Array.isArray(value)) return `[${value.map((v) => literal(v)).join(', ')}]`;
+  if (value !== null && typeof value === 'object') {
+    return `{ ${Object.entries(value)
+      .filter(([, v]) => v !== undefined)
+      .map(([k, v]) => `${k}: ${literal(v, k)}`)
+      .join(', ')} }`;
+  }
+  if (typeof value === 'string') return ENUM_FIELDS.has(key) ? value : JSON.stringify(value);
+  return String(value);
+}
+
+/**
+ * The GraphQL document of an operation with its input written inline, as
+ * RunPod's documentation and runpod-python write them (the same input also
+ * travels as `variables.input`, which a GraphQL server ignores when the
+ * document declares no variables, and runpodctl-style readers use).
+ */
+export function runpodDocument(operation: RunPodOperation, input: Record<string, unknown>): string {
+  const { kind, fields } = SELECTIONS[operation];
+  const body = `${kind} { ${operation}(input: ${literal(input)})${fields ? ` ${fields}` : ''} }`;
+  return fields.includes('...PodFields') ? `${body}\n${POD_FIELDS}` : body;
+}
 
 /** Creates the client. Nothing is sent until a method is called. */
 export function createRunPodApi(options: RunPodApiOptions): RunPodApi {
@@ -184,10 +215,12 @@ export function createRunPodApi(options: RunPodApiOptions): RunPodApi {
   async function call(operation: RunPodOperation, input: Record<string, unknown>): Promise<Record<string, unknown>> {
     const signal = AbortSignal.timeout(timeoutMs);
     try {
-      const response = await fetchImpl(endpoint, {
+      // The key goes as a Bearer header (runpodctl) and as `api_key` in the query (RunPod's GraphQL
+      // docs, runpod-python), so either kind of endpoint accepts it; neither URL nor key is ever logged.
+      const response = await fetchImpl(`${endpoint}?api_key=${encodeURIComponent(apiKey)}`, {
         method: 'POST',
         headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${apiKey}` },
-        body: JSON.stringify({ query: RUNPOD_DOCUMENTS[operation], variables: { input } }),
+        body: JSON.stringify({ query: runpodDocument(operation, input), variables: { input } }),
         signal,
       });
       const text = await response.text();
@@ -431,7 +464,7 @@ function runtimeOf(raw: unknown): PodRuntime | undefined {
   const ports = Array.isArray(runtime.ports) ? runtime.ports.map(asRecord) : [];
   return {
     uptimeSeconds: numberOr(runtime.uptimeInSeconds, 0),
-    gpuCount: Array.isArray(runtime.gpus) ? runtime.gpus.length : 0,
+    ...(Array.isArray(runtime.gpus) ? { gpuCount: runtime.gpus.length } : {}),
     ports: ports.map((p) => ({
       ip: stringOr(p.ip, ''),
       isIpPublic: p.isIpPublic === true,

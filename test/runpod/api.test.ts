@@ -116,8 +116,8 @@ describe('RunPod client against the fake: pod lifecycle', () => {
       [SEED.id, 'EXITED'],
     ]);
     expect(fake.calls.map((c) => c.operation)).toEqual(['pod', 'podResume', 'pod', 'pod', 'pod', 'podStop', 'pod']);
-    // The key went in the Authorization header only.
-    expect(fake.calls.every((c) => c.path === '/graphql' && !c.unauthorized)).toBe(true);
+    // The key went as a Bearer header and as RunPod's documented `api_key` query parameter.
+    expect(fake.calls.every((c) => c.path.startsWith('/graphql?api_key=') && !c.unauthorized)).toBe(true);
   });
 
   it('GIVEN two runs THEN billed seconds add up, fractional, and the dollar total follows costPerHr', async () => {
@@ -394,5 +394,22 @@ describe('answer parsing (pure)', () => {
     expect(pod).toMatchObject({ id: 'p1', costPerHr: 0.74, env: { A: '1' }, ports: '8080/http,22/tcp' });
     expect(pod.runtime).toBeUndefined();
     expect(() => podInfoOf({ desiredStatus: 'RUNNING' })).toThrow(RunPodError);
+  });
+});
+
+describe('the GraphQL documents', () => {
+  it('GIVEN an input THEN it is written inline as RunPod documents it (strings quoted, enums bare) and also sent as variables', async () => {
+    const { runpodDocument } = await import('../../src/runpod/api.ts');
+    expect(runpodDocument('podResume', { podId: 'abc"1', gpuCount: 2 })).toMatch(
+      /^mutation \{ podResume\(input: \{ podId: "abc\\"1", gpuCount: 2 \}\) \{ \.\.\.PodFields \} \}\nfragment PodFields on Pod/,
+    );
+    expect(runpodDocument('podStop', { podId: 'p' })).toBe(
+      'mutation { podStop(input: { podId: "p" }) { id desiredStatus } }',
+    );
+    expect(
+      runpodDocument('podFindAndDeployOnDemand', { cloudType: 'SECURE', env: [{ key: 'A', value: 'b' }], gpuCount: 2 }),
+    ).toMatch(
+      /podFindAndDeployOnDemand\(input: \{ cloudType: SECURE, env: \[\{ key: "A", value: "b" \}\], gpuCount: 2 \}\)/,
+    );
   });
 });
