@@ -108,6 +108,9 @@ async function askRunner(redisUrl: string, prefix: string, concurrency: number):
     REDIS_PREFIX: prefix,
     SCOUT_BASE_URL: model.line,
     SCOUT_CONCURRENCY: String(concurrency),
+    // The benchmark is one user asking thousands of times: lift the per-user rate limit; the worker's ops port is not needed.
+    ASK_USER_RATE_LIMIT: '100000',
+    OPS_PORT: '0',
   };
   const worker = await startProcess('../bin/fitbot.js', ['worker', 'scout'], { ...env, LOG_LEVEL: 'warn' });
   const pipeline = await startPipeline({

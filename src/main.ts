@@ -141,7 +141,7 @@ export async function start(): Promise<number> {
       return 0;
     }
     if (config.discord) {
-      adapters.discord = await startDiscord({ config: config.discord, dispatch, makeContext, log });
+      adapters.discord = await startDiscord({ config: config.discord, dispatch, makeContext, log, metrics });
       log.info('discord connected');
     }
     if (config.slack) {
@@ -151,6 +151,7 @@ export async function start(): Promise<number> {
         makeContext,
         log,
         commandNames: commands.map((c) => c.spec.name),
+        metrics,
       });
       log.info('slack started', {
         mode: config.slack.mode,

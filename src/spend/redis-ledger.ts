@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { RunAnswer } from '../runpod/accounting.ts';
-import type { LedgerEntry } from './ledger-entry.ts';
 import { settingsKey } from '../team/settings.ts';
+import type { LedgerEntry } from './ledger-entry.ts';
 import { isoWeekIn } from './week.ts';
 
 /**

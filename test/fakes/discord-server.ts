@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { type WebSocket, WebSocketServer } from 'ws';
+import { formParts } from './multipart.ts';
 
 /** A REST request as the fake received it. */
 export interface DiscordRequest {
@@ -13,6 +14,8 @@ export interface DiscordRequest {
   headers: Record<string, string | string[] | undefined>;
   /** `performance.now()` in this process when the request arrived, before its body was read (benchmarks time acks with it). */
   receivedAtMs: number;
+  /** Files of a multipart request (the body is its `payload_json`). */
+  files?: { name: string; contentType: string; data: Buffer }[];
 }
 
 /** A canned error for the next request that matches. */
@@ -56,6 +59,8 @@ export interface InteractionOptions {
   guildId?: string;
   channelId?: string;
   user?: { id: string; username: string };
+  /** The member's permissions bitfield in the guild (default: an ordinary member, without Manage Server). */
+  permissions?: string;
 }
 
 const APPLICATION_ID = '100000000000000001';
@@ -87,7 +92,7 @@ export function commandInteraction(o: InteractionOptions): Record<string, unknow
     type: 2, // APPLICATION_COMMAND
     token: o.token,
     version: 1,
-    ...(guildId === '' ? { user } : { guild_id: guildId, member: memberOf(user) }),
+    ...(guildId === '' ? { user } : { guild_id: guildId, member: memberOf(user, o.permissions) }),
     channel_id: channelId,
     // discord.js 14 takes Interaction#channelId from this partial channel, not from channel_id.
     channel:
@@ -104,7 +109,7 @@ export function commandInteraction(o: InteractionOptions): Record<string, unknow
   };
 }
 
-function memberOf(user: { id: string }) {
+function memberOf(user: { id: string }, permissions = '2248473465835073') {
   return {
     user,
     roles: [],
@@ -112,7 +117,7 @@ function memberOf(user: { id: string }) {
     deaf: false,
     mute: false,
     flags: 0,
-    permissions: '2248473465835073',
+    permissions,
   };
 }
 
@@ -173,8 +178,24 @@ export async function startFakeDiscord(): Promise<FakeDiscord> {
     const raw = await readBody(req);
     const route = url.pathname.replace(/^\/api\/v10/, '');
     const method = req.method ?? 'GET';
-    const body = raw === '' ? undefined : JSON.parse(raw);
-    record({ method, route, query: url.searchParams, body, headers: req.headers, receivedAtMs });
+    const multipart = /^multipart\/form-data; *boundary=(.+)$/.exec(String(req.headers['content-type'] ?? ''));
+    const parts = multipart?.[1] ? formParts(raw, multipart[1]) : undefined;
+    const text = parts
+      ? (parts.find((p) => p.name === 'payload_json')?.data.toString('utf8') ?? '')
+      : raw.toString('utf8');
+    const body = text === '' ? undefined : JSON.parse(text);
+    const files = parts
+      ?.filter((p) => p.filename !== undefined)
+      .map((p) => ({ name: p.filename ?? '', contentType: p.contentType, data: p.data }));
+    record({
+      method,
+      route,
+      query: url.searchParams,
+      body,
+      headers: req.headers,
+      receivedAtMs,
+      ...(files ? { files } : {}),
+    });
     const send = (status: number, json?: unknown) => {
       if (json === undefined) return void res.writeHead(status).end();
       res.writeHead(status, JSON_HEADERS).end(JSON.stringify(json));
@@ -306,11 +327,11 @@ function describe(requests: readonly DiscordRequest[]): string {
   return shown.join('\n') || 'nothing';
 }
 
-function readBody(req: IncomingMessage): Promise<string> {
+function readBody(req: IncomingMessage): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('end', () => resolve(Buffer.concat(chunks)));
     req.on('error', reject);
   });
 }

@@ -3,6 +3,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo, Socket } from 'node:net';
 import { type WebSocket, WebSocketServer } from 'ws';
 import type { SlackConfig } from '../../src/config.ts';
+import { formParts } from './multipart.ts';
 
 /** One Web API call as the fake received it. */
 export interface FakeApiCall {
@@ -22,8 +23,19 @@ export interface FakeResponsePost {
   body: any;
 }
 
+/** A file uploaded the files.uploadV2 way: an upload URL, the bytes, then completeUploadExternal. */
+export interface FakeUpload {
+  fileId: string;
+  filename: string;
+  altText?: string;
+  bytes: Buffer;
+  /** Set by files.completeUploadExternal: the channel it was shared to. */
+  channel?: string;
+}
+
 /** A running fake Slack on loopback: the Web API and response_url endpoints on one port. */
 export interface FakeSlack {
+  uploads: FakeUpload[];
   /** Web API base for `clientOptions.slackApiUrl`, ending in `/`. */
   apiUrl: string;
   apiCalls: FakeApiCall[];
@@ -41,11 +53,11 @@ export interface FakeSlack {
 /** The ids the fake's `auth.test` reports. */
 export const FAKE_SLACK_IDS = { team: 'T0FAKE', botUser: 'U0BOT', bot: 'B0BOT' } as const;
 
-function readBody(req: IncomingMessage): Promise<string> {
+function readBody(req: IncomingMessage): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('end', () => resolve(Buffer.concat(chunks)));
     req.on('error', reject);
   });
 }
@@ -72,6 +84,7 @@ export interface FakeSlackOptions {
 /** Starts a fake Slack Web API (`auth.test`, `chat.postMessage`, `chat.postEphemeral`) and response_url endpoint on 127.0.0.1, a free port. */
 export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<FakeSlack> {
   const apiCalls: FakeApiCall[] = [];
+  const uploads: FakeUpload[] = [];
   const responsePosts: FakeResponsePost[] = [];
   const expired = new Set<string>();
   const sockets = new Set<Socket>();
@@ -84,7 +97,19 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = new URL(req.url ?? '/', 'http://fake').pathname;
-    const body = parseBody(await readBody(req), req.headers['content-type']);
+    const raw = await readBody(req);
+    const upload = /^\/upload\/([^/]+)$/.exec(path);
+    if (upload?.[1]) {
+      const file = uploads.find((u) => u.fileId === upload[1]);
+      // The file comes as a multipart form (web-api's uploadV2) or as the raw bytes.
+      const boundary = /boundary=(.+)$/.exec(String(req.headers['content-type'] ?? ''))?.[1];
+      const part = boundary ? formParts(raw, boundary).find((x) => x.filename !== undefined) : undefined;
+      if (file) file.bytes = part?.data ?? raw;
+      res.writeHead(file ? 200 : 404, { 'content-type': 'text/plain' });
+      res.end(file ? `OK - ${raw.length}` : 'not found');
+      return;
+    }
+    const body = parseBody(raw.toString('utf8'), req.headers['content-type']);
     const respond = /^\/respond\/([^/]+)$/.exec(path);
     if (respond?.[1]) {
       const id = respond[1];
@@ -114,6 +139,24 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
         return json(res, 200, { ok: true, channel: body.channel, ts: `${ts}.000100`, message: { text: body.text } });
       case 'chat.postEphemeral':
         return json(res, 200, { ok: true, message_ts: `${ts}.000100` });
+      case 'files.getUploadURLExternal': {
+        const fileId = `F0FAKE${uploads.length + 1}`;
+        uploads.push({
+          fileId,
+          filename: String(body.filename),
+          ...(body.alt_text ? { altText: String(body.alt_text) } : {}),
+          bytes: Buffer.alloc(0),
+        });
+        return json(res, 200, { ok: true, upload_url: `${origin}/upload/${fileId}`, file_id: fileId });
+      }
+      case 'files.completeUploadExternal': {
+        const files = (Array.isArray(body.files) ? body.files : []) as { id: string; title?: string }[];
+        for (const f of files) {
+          const known = uploads.find((u) => u.fileId === f.id);
+          if (known && body.channel_id) known.channel = String(body.channel_id);
+        }
+        return json(res, 200, { ok: true, files: files.map((f) => ({ id: f.id, title: f.title ?? '' })) });
+      }
       case 'apps.connections.open':
         if (options.socketModeUrl) return json(res, 200, { ok: true, url: options.socketModeUrl });
         return json(res, 200, { ok: false, error: 'unknown_method' });
@@ -135,6 +178,7 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
   return {
     apiUrl: `${origin}/api/`,
     apiCalls,
+    uploads,
     responsePosts,
     responseUrl: (id) => `${origin}/respond/${encodeURIComponent(id)}`,
     expire: (id) => expired.add(id),
@@ -255,7 +299,7 @@ export function slashCommandRequest(
   };
 }
 
-/** The adapter's config for HTTP mode against this fake, on a free port. */
-export function httpModeConfig(fake: FakeSlack, botToken: string, signingSecret: string): SlackConfig {
+/** The adapter's config for HTTP mode against this fake (or its URL, from another process), on a free port. */
+export function httpModeConfig(fake: Pick<FakeSlack, 'apiUrl'>, botToken: string, signingSecret: string): SlackConfig {
   return { botToken, mode: 'http', signingSecret, port: 0, apiUrl: fake.apiUrl, adminUserIds: [] };
 }

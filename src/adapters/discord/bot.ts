@@ -15,7 +15,9 @@ import type { Reply } from '../../command/reply.ts';
 import { splitText } from '../../command/split.ts';
 import type { DiscordConfig } from '../../config.ts';
 import type { Logger } from '../../log.ts';
+import type { FitbotMetrics } from '../../ops/metrics.ts';
 import type { ReplyJobData } from '../../queue/jobs.ts';
+import { ackFirstQueue } from '../ack-first.ts';
 import { DISCORD_LIMITS, type DiscordMessage, toDiscord } from './render.ts';
 
 /** All embeds of one message together (discord.com/developers/docs/resources/message#embed-object-embed-limits). */
@@ -32,6 +34,8 @@ export interface DiscordAdapterOptions {
   log: Logger;
   /** Clock for the token's age, ms since the epoch. */
   now?: () => number;
+  /** Acknowledge latency for /metrics. */
+  metrics?: Pick<FitbotMetrics, 'observeAck'>;
 }
 
 export interface DiscordAdapter {
@@ -95,23 +99,6 @@ function tokenRefused(error: unknown): boolean {
   return error instanceof DiscordAPIError && (error.status === 401 || error.status === 404);
 }
 
-/**
- * Resolves on a later event-loop turn than the call, one caller per turn in
- * call order, so the interactions that arrived meanwhile are acknowledged
- * before more command work runs.
- */
-function ackFirstQueue(): () => Promise<void> {
-  const waiting: (() => void)[] = [];
-  const runOne = () => {
-    waiting.shift()?.();
-    if (waiting.length > 0) setImmediate(runOne);
-  };
-  return () =>
-    new Promise<void>((resolve) => {
-      if (waiting.push(resolve) === 1) setImmediate(runOne);
-    });
-}
-
 /** Starts the Discord bot: logs in, resolves once the gateway is ready, and answers slash commands. */
 export async function startDiscord(adapterOptions: DiscordAdapterOptions): Promise<DiscordAdapter> {
   const { config, log } = adapterOptions;
@@ -162,6 +149,8 @@ export async function startDiscord(adapterOptions: DiscordAdapterOptions): Promi
     const team = interaction.guildId ?? `dm-${interaction.user.id}`;
     const fields = { command: interaction.commandName, team, interactionId: interaction.id };
     await interaction.deferReply();
+    adapterOptions.metrics?.observeAck('discord', (now() - receivedAtMs) / 1000);
+    // Deferrals of interactions that arrived meanwhile go out before this command's work.
     await afterAcks();
     log.info('discord command', fields);
     let answered = false;

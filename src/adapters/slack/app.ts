@@ -7,7 +7,9 @@ import type { Reply } from '../../command/reply.ts';
 import { splitText } from '../../command/split.ts';
 import type { SlackConfig } from '../../config.ts';
 import type { Logger } from '../../log.ts';
+import type { FitbotMetrics } from '../../ops/metrics.ts';
 import type { ReplyJobData } from '../../queue/jobs.ts';
+import { ackFirstQueue } from '../ack-first.ts';
 import { escapeSlack, SLACK_LIMITS, type SlackMessage, toSlack } from './render.ts';
 
 // A response_url takes at most 5 messages within 30 minutes of the command
@@ -27,6 +29,8 @@ export interface SlackAdapterOptions {
   commandNames: readonly string[];
   /** Clock for the response_url lifetime, ms since the epoch. */
   now?: () => number;
+  /** Acknowledge latency for /metrics. */
+  metrics?: Pick<FitbotMetrics, 'observeAck'>;
 }
 
 export interface SlackAdapter {
@@ -99,24 +103,7 @@ function boltLogger(log: Logger): BoltLogger {
   };
 }
 
-/**
- * Resolves on a later event-loop turn than the call, one caller per turn in
- * call order, so the requests that arrived meanwhile are read and acknowledged
- * before more command work runs.
- */
-function ackFirstQueue(): () => Promise<void> {
-  const waiting: (() => void)[] = [];
-  const runOne = () => {
-    waiting.shift()?.();
-    if (waiting.length > 0) setImmediate(runOne);
-  };
-  return () =>
-    new Promise<void>((resolve) => {
-      if (waiting.push(resolve) === 1) setImmediate(runOne);
-    });
-}
-
-/** Starts the Bolt app (Socket Mode or HTTP) with one listener per slash command. Rejects if auth.test fails. */
+/** Starts the Bolt app (Socket Mode or HTTP) with one listener for the slash commands. Rejects if auth.test fails. */
 export async function startSlack(options: SlackAdapterOptions): Promise<SlackAdapter> {
   const { config, log } = options;
   const now = options.now ?? Date.now;
@@ -127,6 +114,8 @@ export async function startSlack(options: SlackAdapterOptions): Promise<SlackAda
     clientOptions: { slackApiUrl: config.apiUrl },
     // auth.test then runs in init(), so a bad token or URL rejects here instead of escaping as an unhandled rejection.
     deferInitialization: true,
+    // fitbot keeps no conversation state; Bolt's store would be read (and miss) on every request before the ack.
+    convoStore: false as const,
   };
   if (config.mode === 'socket' && !config.appToken) throw new Error('Slack Socket Mode needs an app token (xapp-…)');
   if (config.mode === 'http' && !config.signingSecret) throw new Error('Slack HTTP mode needs a signing secret');
@@ -181,37 +170,42 @@ export async function startSlack(options: SlackAdapterOptions): Promise<SlackAda
 
   const inFlight = new Set<Promise<unknown>>();
   const afterAcks = ackFirstQueue();
-  for (const name of options.commandNames) {
-    app.command(`/${name}`, async ({ command, ack, respond }) => {
-      // First, before any work: Slack shows the user an error after 3 s without an ack.
-      await ack();
-      const work = (async () => {
-        await afterAcks();
-        const deliver = deliverer(respond, command.channel_id, command.user_id);
-        let answered = false;
-        const followUp: FollowUp = (reply) => {
-          answered = true;
-          return deliver(reply);
-        };
-        const ctx = options.makeContext({
-          platform: 'slack',
-          team: command.team_id,
-          user: { id: command.user_id, name: command.user_name, admin: config.adminUserIds.includes(command.user_id) },
-          channel: command.channel_id,
-          interactionId: command.trigger_id,
-          followUp,
-        });
-        log.debug('slack command', { command: name, team: command.team_id, user: command.user_id });
-        const reply = await dispatch({ kind: 'text', line: `/${name} ${command.text}` }, ctx, options.dispatch);
-        // An answer that came before the "queued" notice makes the notice stale: skip it.
-        if (reply.awaiting && answered) return;
-        await deliver(reply);
-      })().catch((error) => log.error('slack delivery failed', { command: name, team: command.team_id, error }));
-      inFlight.add(work);
-      await work;
-      inFlight.delete(work);
-    });
-  }
+  // One listener for all the commands: Bolt runs every listener's matchers on every request before the ack,
+  // and one listener instead of six cut the bot's CPU for 200 acks by a quarter (docs/BENCHMARKS.md).
+  const names = options.commandNames.map((name) => name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
+  app.command(new RegExp(`^/(?:${names.join('|')})$`), async ({ command, ack, respond }) => {
+    // First, before any work: Slack shows the user an error after 3 s without an ack.
+    const receivedAtMs = now();
+    await ack();
+    options.metrics?.observeAck('slack', (now() - receivedAtMs) / 1000);
+    const name = command.command.slice(1);
+    const work = (async () => {
+      // The work waits for the acks of requests that arrived meanwhile: under a burst they would queue behind it.
+      await afterAcks();
+      const deliver = deliverer(respond, command.channel_id, command.user_id);
+      let answered = false;
+      const followUp: FollowUp = (reply) => {
+        answered = true;
+        return deliver(reply);
+      };
+      const ctx = options.makeContext({
+        platform: 'slack',
+        team: command.team_id,
+        user: { id: command.user_id, name: command.user_name, admin: config.adminUserIds.includes(command.user_id) },
+        channel: command.channel_id,
+        interactionId: command.trigger_id,
+        followUp,
+      });
+      log.info('slack command', { command: name, team: command.team_id });
+      const reply = await dispatch({ kind: 'text', line: `/${name} ${command.text}` }, ctx, options.dispatch);
+      // An answer that came before the "queued" notice makes the notice stale: skip it.
+      if (reply.awaiting && answered) return;
+      await deliver(reply);
+    })().catch((error) => log.error('slack delivery failed', { command: name, team: command.team_id, error }));
+    inFlight.add(work);
+    await work;
+    inFlight.delete(work);
+  });
 
   let port: number | undefined;
   if (config.mode === 'http') port = ((await app.start(config.port)).address() as AddressInfo).port;
