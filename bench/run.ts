@@ -42,3 +42,6 @@ try {
 const adapters = await benchAdapters();
 console.log('\n## Acknowledge latency: 200 slash commands at once through each adapter\n');
 console.log(adapters.table);
+
+// Every section has closed what it opened; a library timer (BullMQ, undici keep-alive) must not keep the script up.
+process.exit(0);
