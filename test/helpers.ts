@@ -1,10 +1,12 @@
-import type { CommandContext } from '../src/command/command.ts';
+import type { CommandContext, TeamPort } from '../src/command/command.ts';
 import { DEFAULT_ELECTRICITY_USD_PER_KWH } from '../src/config.ts';
 import { MEASURED_RECORDS, measuredPromptSpeeds, SPEED_MODEL } from '../src/fit/calibration.ts';
 import { BUILTIN_CATALOG } from '../src/fit/catalog/index.ts';
 import type { Catalog } from '../src/fit/catalog/types.ts';
 import { type EngineContext, type FitRequest, type FitResult, fit } from '../src/fit/engine.ts';
 import type { Receipt } from '../src/queue/jobs.ts';
+import type { LedgerEntry } from '../src/spend/ledger-entry.ts';
+import type { TeamSettings } from '../src/team/settings.ts';
 
 export const engine: EngineContext = {
   speedModel: SPEED_MODEL,
@@ -52,5 +54,50 @@ export function testReceipt(overrides: Partial<Receipt> = {}): Receipt {
     teamWeekUsd: 0.0000012,
     userWeekUsd: 0.0000012,
     ...overrides,
+  };
+}
+
+/** A ledger entry for a small Scout answer by ada in team T1; override what a test is about. */
+export function testEntry(overrides: Partial<LedgerEntry> = {}): LedgerEntry {
+  return {
+    jobId: 'job-1',
+    team: 'T1',
+    userId: 'U1',
+    userName: 'ada',
+    status: 'ok',
+    model: 'Llama 4 Scout',
+    quant: 'Q4_K_M',
+    hardware: 'RTX 4090',
+    gpuCount: 1,
+    provider: 'local',
+    startedAtMs: Date.parse('2026-11-24T10:00:00Z'),
+    endedAtMs: Date.parse('2026-11-24T10:00:02Z'),
+    promptTokens: 10,
+    completionTokens: 20,
+    gpuSeconds: 2,
+    costUsd: 0.01,
+    costBasis: '450 W × 2.00 s × $0.17/kWh',
+    route: 'scout: test',
+    ...overrides,
+  };
+}
+
+/** A plain-object TeamPort: a team's settings in memory, changed the way the Redis-backed one changes them. */
+export function memoryTeams(): TeamPort & { store: Map<string, TeamSettings> } {
+  const store = new Map<string, TeamSettings>();
+  return {
+    store,
+    async settings(team) {
+      return store.get(team) ?? {};
+    },
+    async update(team, change) {
+      const next: Record<string, unknown> = { ...(store.get(team) ?? {}) };
+      for (const [k, v] of Object.entries(change)) {
+        if (v === null) delete next[k];
+        else if (v !== undefined) next[k] = v;
+      }
+      store.set(team, next as TeamSettings);
+      return { settings: next as TeamSettings };
+    },
   };
 }

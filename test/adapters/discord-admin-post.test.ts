@@ -2,31 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { commands } from '../../commands/index.ts';
 import { type DiscordAdapter, startDiscord } from '../../src/adapters/discord/bot.ts';
 import { discordCommandsJson, MANAGE_GUILD } from '../../src/adapters/discord/register.ts';
-import type { TeamPort } from '../../src/command/command.ts';
 import { createLogger } from '../../src/log.ts';
-import type { TeamSettings } from '../../src/team/settings.ts';
 import { type FakeDiscord, startFakeDiscord } from '../fakes/discord-server.ts';
-import { testContext } from '../helpers.ts';
-
-/** A plain-object TeamPort: settings in memory, as the Redis-backed one keeps them. */
-function memoryTeams(): TeamPort & { store: Map<string, TeamSettings> } {
-  const store = new Map<string, TeamSettings>();
-  return {
-    store,
-    async settings(team) {
-      return store.get(team) ?? {};
-    },
-    async update(team, change) {
-      const next: Record<string, unknown> = { ...(store.get(team) ?? {}) };
-      for (const [k, v] of Object.entries(change)) {
-        if (v === null) delete next[k];
-        else if (v !== undefined) next[k] = v;
-      }
-      store.set(team, next as TeamSettings);
-      return { settings: next as TeamSettings };
-    },
-  };
-}
+import { memoryTeams, testContext } from '../helpers.ts';
 
 const GUILD = '300000000000000009';
 const CHANNEL = '400000000000000099';

@@ -1,32 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { commands } from '../../commands/index.ts';
 import { type SlackAdapter, startSlack } from '../../src/adapters/slack/app.ts';
-import type { TeamPort } from '../../src/command/command.ts';
 import { createLogger } from '../../src/log.ts';
-import type { TeamSettings } from '../../src/team/settings.ts';
 import { type FakeSlack, httpModeConfig, slashCommandRequest, startFakeSlack } from '../fakes/slack-server.ts';
-import { testContext } from '../helpers.ts';
+import { memoryTeams, testContext } from '../helpers.ts';
 
 const SECRET = 'admin-post-secret';
 const ADMIN = 'U0ADMIN';
 const PNG = Uint8Array.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 9, 8, 7]);
 
-/** A plain-object TeamPort: settings in memory, as the Redis-backed one keeps them. */
-const store = new Map<string, TeamSettings>();
-const teams: TeamPort = {
-  async settings(team) {
-    return store.get(team) ?? {};
-  },
-  async update(team, change) {
-    const next: Record<string, unknown> = { ...(store.get(team) ?? {}) };
-    for (const [k, v] of Object.entries(change)) {
-      if (v === null) delete next[k];
-      else if (v !== undefined) next[k] = v;
-    }
-    store.set(team, next as TeamSettings);
-    return { settings: next as TeamSettings };
-  },
-};
+const teams = memoryTeams();
+const store = teams.store;
 
 let slack: FakeSlack;
 let adapter: SlackAdapter;

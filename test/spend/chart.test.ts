@@ -4,6 +4,7 @@ import { CHART_HEIGHT_PX, CHART_WIDTH_PX, chartSpec, renderChartPng, renderChart
 import type { LedgerEntry } from '../../src/spend/ledger-entry.ts';
 import { weeklySummary } from '../../src/spend/summary.ts';
 import { parseIsoWeekIn } from '../../src/spend/week.ts';
+import { testEntry } from '../helpers.ts';
 
 const TZ = 'America/New_York';
 const WEEK = (() => {
@@ -14,17 +15,9 @@ const WEEK = (() => {
 const H = 3_600_000;
 
 function entry(n: number, over: Partial<LedgerEntry>): LedgerEntry {
-  return {
+  return testEntry({
     jobId: `job-${n}`,
-    team: 'T1',
     userId: 'u-ada',
-    userName: 'ada',
-    status: 'ok',
-    model: 'Llama 4 Scout',
-    quant: 'Q4_K_M',
-    hardware: 'RTX 4090',
-    gpuCount: 1,
-    provider: 'local',
     startedAtMs: WEEK.startMs,
     endedAtMs: WEEK.startMs,
     promptTokens: 2000,
@@ -34,7 +27,7 @@ function entry(n: number, over: Partial<LedgerEntry>): LedgerEntry {
     costBasis: 'test',
     route: 'test',
     ...over,
-  };
+  });
 }
 
 const maverick = { model: 'Llama 4 Maverick', hardware: 'H100 SXM', provider: 'runpod', gpuCount: 2 } as const;

@@ -3,6 +3,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { LedgerEntry } from '../../src/spend/ledger-entry.ts';
 import { spendTotals } from '../../src/spend/ledger-entry.ts';
 import { RedisLedger } from '../../src/spend/redis-ledger.ts';
+import { testEntry } from '../helpers.ts';
 import { deleteKeys } from '../redis-helpers.ts';
 
 const PREFIX = `test-ledger-${process.pid}`;
@@ -16,27 +17,7 @@ afterAll(async () => {
 });
 
 function entry(jobId: string, over: Partial<LedgerEntry> = {}): LedgerEntry {
-  return {
-    jobId,
-    team: 'T1',
-    userId: 'U1',
-    userName: 'ada',
-    status: 'ok',
-    model: 'Llama 4 Scout',
-    quant: 'Q4_K_M',
-    hardware: 'RTX 4090',
-    gpuCount: 1,
-    provider: 'local',
-    startedAtMs: AT,
-    endedAtMs: AT + 2000,
-    promptTokens: 10,
-    completionTokens: 20,
-    gpuSeconds: 2,
-    costUsd: 0.01,
-    costBasis: '450 W × 2.00 s × $0.17/kWh',
-    route: 'scout: test',
-    ...over,
-  };
+  return testEntry({ jobId, startedAtMs: AT, endedAtMs: AT + 2000, ...over });
 }
 
 describe('Redis ledger', () => {

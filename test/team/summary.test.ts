@@ -10,6 +10,7 @@ import { askJobId } from '../../src/queue/jobs.ts';
 import { RedisLedger } from '../../src/spend/redis-ledger.ts';
 import { isoWeekIn } from '../../src/spend/week.ts';
 import { type FakeOpenAI, startFakeOpenAI } from '../fakes/openai-server.ts';
+import { testEntry } from '../helpers.ts';
 import { deferred, deleteKeys, until } from '../redis-helpers.ts';
 
 const PREFIX = `test-summary-${process.pid}`;
@@ -127,26 +128,17 @@ describe('the weekly summary', () => {
     const team = 'team-sched';
     // Last week (in Berlin) had one answer, so the summary has numbers and a chart.
     const lastWeek = isoWeekIn(isoWeekIn(Date.now(), 'Europe/Berlin').startMs - 1, 'Europe/Berlin');
-    await new RedisLedger(redis, PREFIX).record({
-      jobId: 'seeded-1',
-      team,
-      userId: 'ada',
-      userName: 'ada',
-      status: 'ok',
-      model: 'Llama 4 Scout',
-      quant: 'Q4_K_M',
-      hardware: 'RTX 4090',
-      gpuCount: 1,
-      provider: 'local',
-      startedAtMs: lastWeek.startMs + 3_600_000,
-      endedAtMs: lastWeek.startMs + 3_601_000,
-      promptTokens: 10,
-      completionTokens: 20,
-      gpuSeconds: 1,
-      costUsd: 0.25,
-      costBasis: 'seeded',
-      route: 'scout: test',
-    });
+    await new RedisLedger(redis, PREFIX).record(
+      testEntry({
+        jobId: 'seeded-1',
+        team,
+        userId: 'ada',
+        startedAtMs: lastWeek.startMs + 3_600_000,
+        endedAtMs: lastWeek.startMs + 3_601_000,
+        costUsd: 0.25,
+        costBasis: 'seeded',
+      }),
+    );
     const set = await first.teams?.update(team, {
       summaryPlatform: 'discord',
       summaryChannel: '123456',
