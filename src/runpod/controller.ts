@@ -246,6 +246,10 @@ export class PodController {
         note: 'found running',
       });
     }
+    if (up && status.state === 'stopping') {
+      // A controller died between deciding to stop and RunPod stopping the pod: finish the stop.
+      return this.stop(status, status.note ?? 'finishing an interrupted stop');
+    }
     if (!up && status.state !== 'stopped') {
       const endedAtMs = status.stopRequestedAtMs ?? this.now();
       if (status.state !== 'stopping') this.o.log.warn('the pod stopped outside fitbot', { podId: status.podId });

@@ -44,7 +44,11 @@ afterEach(async () => {
 });
 
 /** A fake RunPod whose pod serves a fake llama-server: 503 while loading after a resume, 200 once loaded, down when stopped. */
-async function startWorld(env: Record<string, string> = {}, seed: FakePodSeed = POD) {
+async function startWorld(
+  env: Record<string, string> = {},
+  seed: FakePodSeed = POD,
+  before?: (store: PodStore) => Promise<void>,
+) {
   const runpod = await startFakeRunPod({ pods: [seed], runtimeDelayMs: 50 });
   const model = await startFakeOpenAI();
   model.setHealthy(false);
@@ -54,6 +58,7 @@ async function startWorld(env: Record<string, string> = {}, seed: FakePodSeed = 
   });
   round++;
   const prefix = `${PREFIX}-${round}`;
+  await before?.(new PodStore(redis, prefix, seed.id));
   const config = parseConfig({
     REDIS_URL,
     REDIS_PREFIX: prefix,
@@ -195,6 +200,28 @@ describe('the Maverick pod: resume, health, answer, idle stop, and every billed 
     expect(unattributed).toBeGreaterThan(0);
     // The adopted run is billed from the pod's reported uptime, so the ledger covers at least what RunPod billed.
     expect(unattributed).toBeGreaterThanOrEqual(runpod.totalBilledUsd() - 0.005);
+  });
+
+  it('GIVEN a controller that died between deciding to stop and stopping THEN the next one finishes the stop and settles the run', async () => {
+    const startedAtMs = Date.now() - 5000;
+    const { runpod, store, ledger } = await startWorld({}, { ...POD, desiredStatus: 'RUNNING' }, (s) =>
+      s.setStatus({
+        state: 'stopping',
+        sinceMs: Date.now() - 1000,
+        podId: POD.id,
+        baseUrl: 'http://127.0.0.1:9/v1',
+        runId: 'interrupted-run',
+        runStartedAtMs: startedAtMs,
+        stopRequestedAtMs: Date.now() - 1000,
+        note: 'idle 2 min, queue empty',
+      }),
+    );
+    await until(
+      async () => (await store.status())?.state === 'stopped' && runpod.pod(POD.id)?.desiredStatus === 'EXITED',
+    );
+    // The run is charged from its recorded start (to the last team served; none here).
+    const charged = await ledgerUsd(ledger, ['unattributed']);
+    expect(charged).toBeGreaterThanOrEqual((5 * 6.58) / 3600 - 0.005);
   });
 
   it('GIVEN the RunPod API failing for a while THEN the controller keeps trying and the answer comes once', async () => {
