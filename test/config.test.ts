@@ -53,4 +53,42 @@ describe('config', () => {
   it('GIVEN the result THEN it is frozen', () => {
     expect(Object.isFrozen(parseConfig({ FITBOT_CATALOG: 'x.json' }))).toBe(true);
   });
+
+  it('GIVEN a RunPod pod THEN its controller settings, with defaults', () => {
+    const config = parseConfig({
+      MAVERICK_BASE_URL: 'https://abc-8080.proxy.runpod.net/v1',
+      RUNPOD_API_KEY: 'rp',
+      RUNPOD_POD_ID: 'abc',
+      MAVERICK_POLICY: 'idle-stop-0.1m',
+    });
+    expect(config.maverick?.pod).toMatchObject({
+      podId: 'abc',
+      policy: 'idle-stop-0.1m',
+      waitTargetSeconds: 600,
+      coldStartSeconds: 600,
+      windows: 'Mon-Fri 09:00-18:00',
+      timeZone: 'UTC',
+      pollMs: 15_000,
+      maxPodHoursPerDay: 14,
+    });
+    expect(parseConfig({}).workers).toEqual(['scout', 'maverick']);
+    expect(parseConfig({ FITBOT_WORKERS: 'none' }).workers).toEqual([]);
+    expect(parseConfig({}).ops).toEqual({ port: 9464 });
+  });
+
+  it('GIVEN bad pod settings THEN each is named', () => {
+    expect(() =>
+      parseConfig({
+        RUNPOD_API_KEY: 'rp',
+        RUNPOD_POD_ID: 'abc',
+        MAVERICK_POLICY: 'sometimes',
+        MAVERICK_WINDOWS: 'Mon-Fri 22:00-02:00',
+        MAVERICK_TIMEZONE: 'Mars/Olympus',
+        FITBOT_WORKERS: 'scout,gpt',
+      }),
+    ).toThrow(
+      /MAVERICK_POLICY must be[\s\S]*MAVERICK_WINDOWS: window .* crosses midnight[\s\S]*MAVERICK_TIMEZONE must be an IANA time zone[\s\S]*FITBOT_WORKERS must be[\s\S]*RUNPOD_POD_ID needs MAVERICK_BASE_URL/,
+    );
+    expect(() => parseConfig({ RUNPOD_API_KEY: 'rp' })).toThrow(/RUNPOD_API_KEY and RUNPOD_POD_ID go together/);
+  });
 });
