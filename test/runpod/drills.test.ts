@@ -26,7 +26,7 @@ const cleanup: (() => Promise<unknown>)[] = [];
 
 afterAll(async () => {
   for (const step of cleanup.reverse()) await step().catch(() => {});
-  await deleteKeys(redis, PREFIX);
+  for (const name of ['killed', 'capped']) await deleteKeys(redis, `${PREFIX}-${name}`);
   redis.disconnect();
 });
 

@@ -33,7 +33,7 @@ beforeAll(() => {
   redis = new Redis(REDIS_URL);
 });
 afterAll(async () => {
-  await deleteKeys(redis, PREFIX);
+  for (let r = 1; r <= round; r++) await deleteKeys(redis, `${PREFIX}-${r}`);
   redis.disconnect();
 });
 afterEach(async () => {
