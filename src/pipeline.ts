@@ -72,13 +72,26 @@ export function createTeamService(
   config: Readonly<Config>,
   redis: Redis,
   catalog: Catalog,
-  extra: { summaries?: Queue<SummaryJobData>; podWait?: () => Promise<PodWait> } = {},
+  extra: { summaries?: Queue<SummaryJobData>; podWait?: () => Promise<PodWait>; pod?: PodStore } = {},
 ): TeamService {
   const plan = endpointPlan('maverick', config, catalog);
+  const ledger = new RedisLedger(redis, config.redisPrefix);
+  const { pod } = extra;
+  /** The team's part of the open run's cost beyond what its answers were charged (all of it if nobody's yet). */
+  const openRunUsd = async (team: string): Promise<number> => {
+    const status = await pod?.status();
+    if (!status?.runId || status.runStartedAtMs === undefined || status.state === 'stopped') return 0;
+    if (plan?.pricing.provider !== 'runpod') return 0;
+    const { chargedUsd, byTeam } = await ledger.runCharged(status.runId);
+    const runUsd =
+      ((Date.now() - status.runStartedAtMs) / 3_600_000) * plan.pricing.pricePerGpuHourUsd * plan.pricing.gpuCount;
+    const share = chargedUsd > 0 ? (byTeam.get(team) ?? 0) / chargedUsd : 1;
+    return Math.max(0, runUsd - chargedUsd) * share;
+  };
   const fit = { catalog, engine: fitServices(config).engine };
   return new TeamService({
     settings: new TeamSettingsStore(redis, config.redisPrefix),
-    ledger: new RedisLedger(redis, config.redisPrefix),
+    ledger,
     ...(extra.summaries ? { summaries: extra.summaries } : {}),
     ...(plan?.pricing.provider === 'runpod'
       ? {
@@ -87,6 +100,7 @@ export function createTeamService(
             speed: serverSpeed(plan, fit),
             maxTokens: config.ask.maxTokens,
             ...(extra.podWait ? { pod: extra.podWait } : {}),
+            ...(pod ? { openRunUsd } : {}),
           },
         }
       : {}),
@@ -156,6 +170,7 @@ export async function startPipeline(options: PipelineOptions): Promise<Pipeline>
   const teams = createTeamService(config, client, options.catalog, {
     summaries,
     ...(podWaitNow ? { podWait: podWaitNow } : {}),
+    ...(podStore ? { pod: podStore } : {}),
   });
   /** The 80 % budget warning, once a week, in the summary channel or where the answer went. */
   const afterDelivery = async (data: ReplyJobData) => {
@@ -220,7 +235,8 @@ export async function startPipeline(options: PipelineOptions): Promise<Pipeline>
       redis: client,
       queues: [...ask.bullQueues, summaries],
       workers: [replies.worker, ...(summaryWorker ? [summaryWorker.worker] : []), ...modelWorkers.map((w) => w.worker)],
-      ...(podStore ? { pod: podStore } : {}),
+      // The pod check belongs to the process that runs the Maverick worker and its controller.
+      ...(podStore && options.workers.includes('maverick') ? { pod: podStore } : {}),
     },
     close: async () => {
       await summaryWorker?.close();

@@ -1,4 +1,4 @@
-import { type Job, Queue, UnrecoverableError, Worker } from 'bullmq';
+import { DelayedError, type Job, Queue, UnrecoverableError, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { type AnswerDeps, settleAnswer, settleFailure } from '../src/ask/answer.ts';
 import type { EndpointPlan } from '../src/ask/endpoints.ts';
@@ -15,6 +15,9 @@ export interface PodLink {
   /** The run being billed while the pod is ready. */
   current(): Promise<{ runId: string; startedAtMs: number; baseUrl: string } | undefined>;
 }
+
+/** A job taken while the pod is not ready goes back for this long, ms. */
+const POD_RETRY_MS = 5000;
 
 export interface AskWorkerOptions {
   plan: EndpointPlan;
@@ -70,7 +73,7 @@ export function startAskWorker(options: AskWorkerOptions): {
     });
 
   const { metrics } = options;
-  const processor = async (job: Job<AskJobData>) => {
+  const processor = async (job: Job<AskJobData>, token?: string) => {
     const jobId = job.id ?? '';
     // Every line about this job carries its id, queue and team.
     const jobLog = log.child({ jobId, queue: plan.queue, team: job.data.team });
@@ -80,6 +83,12 @@ export function startAskWorker(options: AskWorkerOptions): {
     const rerun = job.attemptsMade > 0 || (job.stalledCounter ?? 0) > 0;
     if (rerun && (await replies.getJob(replyJobId(jobId)))) return 'already-answered';
     const run = await options.pod?.current();
+    if (options.pod && !run) {
+      // The pod stopped (or is stopping) between taking the job and starting it: wait for the next
+      // run without spending a try, rather than answering outside any run's accounting.
+      await job.moveToDelayed(now() + POD_RETRY_MS, token);
+      throw new DelayedError();
+    }
     const startedAtMs = now();
     try {
       const result = await streamChat(clientFor(run?.baseUrl ?? plan.server.baseURL), {
@@ -172,12 +181,19 @@ export function startAskWorker(options: AskWorkerOptions): {
     queue.on('error', () => {}); // the calls below reject on their own
     try {
       const jobs = await queue.getJobs(['waiting', 'prioritized', 'delayed']);
+      let rejected = 0;
       for (const job of jobs) {
         if (!job.id) continue;
+        // Only a job removed here is answered here: one a worker took meanwhile runs (and is charged) as usual.
+        const removed = await job.remove().then(
+          () => true,
+          () => false,
+        );
+        if (!removed) continue;
         await deliver(await settleFailure(job.id, job.data, message, deps));
-        await job.remove().catch(() => {});
+        rejected++;
       }
-      return jobs.length;
+      return rejected;
     } finally {
       await queue.close();
     }

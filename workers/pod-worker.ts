@@ -107,7 +107,7 @@ export function startPodWorker(options: PodWorkerOptions): ModelWorker {
     pod: store,
     poke: () => controller.poke(),
     close: async () => {
-      await controller.close();
+      await controller.close({ stopPod: true, drainMs: options.shutdownGraceMs ?? 25_000 });
       await ask.close();
       await queue.close();
       redis.disconnect();

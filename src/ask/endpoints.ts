@@ -64,6 +64,7 @@ export function endpointPlan(queue: ModelQueue, config: Config, catalog: Catalog
     queue,
     server,
     label,
-    pricing: { provider: 'runpod', gpuCount: server.gpuCount, pricePerGpuHourUsd: price },
+    // Several slots answer at once on the same GPUs: each pays its slot's share (settled exactly per run on a pod).
+    pricing: { provider: 'runpod', gpuCount: server.gpuCount, slots: server.concurrency, pricePerGpuHourUsd: price },
   };
 }

@@ -129,7 +129,7 @@ export class AskQueue implements AskPort {
       await this.options.connection.del(claimKey).catch(() => {});
       const { userRateLimit, userRateWindowSeconds } = this.options.ask;
       throw new UserError(
-        `you have asked ${userRateLimit} times in the last ${Math.round(userRateWindowSeconds / 60)} min, the most allowed — try again in ${waitSeconds} s.`,
+        `you have asked ${userRateLimit} times in the last ${userRateWindowSeconds >= 120 ? `${Math.round(userRateWindowSeconds / 60)} min` : `${userRateWindowSeconds} s`}, the most allowed — try again in ${waitSeconds} s.`,
       );
     }
     this.forgetStaleHandles();

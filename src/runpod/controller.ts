@@ -43,8 +43,8 @@ export interface PodControllerOptions {
   now?: () => number;
   /** GET the model server's /health: true on 200. */
   healthy?: (baseUrl: string) => Promise<boolean>;
-  /** Billed pod seconds for /metrics. */
-  metrics?: Pick<FitbotMetrics, 'addPodBilledSeconds'>;
+  /** Billed pod seconds and the settled spend for /metrics. */
+  metrics?: Pick<FitbotMetrics, 'addPodBilledSeconds' | 'addSpend'>;
 }
 
 /** `…/v1` → `…/health`: llama-server answers 503 while loading, 200 when ready. */
@@ -105,7 +105,14 @@ export class PodController {
       this.o.policy.observe({ type: 'arrival', atMs });
     }
     this.renewTimer = setInterval(() => {
-      if (this.holder) void this.o.store.acquire(this.owner, this.lockTtlMs).catch(() => {});
+      if (!this.holder) return;
+      void this.o.store
+        .acquire(this.owner, this.lockTtlMs)
+        .then((held) => {
+          if (!held) this.o.log.warn('pod controller lost its lock; another controller acts now');
+          this.holder = held;
+        })
+        .catch(() => {});
     }, this.lockTtlMs / 3);
     this.schedule(0);
   }
@@ -140,14 +147,18 @@ export class PodController {
    * Stop ticking. A controller holding the lock stops the pod first (after the
    * jobs running finish), so that no pod is left billing with nobody watching.
    */
-  async close(options: { stopPod: boolean } = { stopPod: true }): Promise<void> {
+  async close(options: { stopPod: boolean; drainMs?: number } = { stopPod: true }): Promise<void> {
     this.closed = true;
     clearTimeout(this.timer);
     clearInterval(this.renewTimer);
     await this.running;
     if (this.holder && options.stopPod) {
       const status = await this.o.store.status();
-      if (status && status.state !== 'stopped') await this.stop(status, 'fitbot is shutting down').catch(() => {});
+      if (status && status.state !== 'stopped') {
+        await this.stop(status, 'fitbot is shutting down', options.drainMs).catch((error) =>
+          this.o.log.error('could not stop the pod on shutdown', { podId: status.podId, error }),
+        );
+      }
     }
     await this.gate(false);
     if (this.holder) await this.o.store.release(this.owner).catch(() => {});
@@ -251,9 +262,8 @@ export class PodController {
       return this.stop(status, status.note ?? 'finishing an interrupted stop');
     }
     if (!up && status.state !== 'stopped') {
-      const endedAtMs = status.stopRequestedAtMs ?? this.now();
       if (status.state !== 'stopping') this.o.log.warn('the pod stopped outside fitbot', { podId: status.podId });
-      return this.endRun(status, endedAtMs, pod ? 'stopped' : 'pod not found');
+      return this.endRun(status, pod ? 'stopped' : 'pod not found');
     }
     return status;
   }
@@ -281,17 +291,19 @@ export class PodController {
     this.o.log.warn('the pod resumed with zero GPUs; recreating it on its network volume', { podId: pod.id });
     try {
       const fresh = await this.o.api.recreatePod(pod, { gpuCount: this.o.label.gpuCount });
-      await this.o.api
-        .terminatePod(pod.id)
-        .catch((error: Error) =>
-          this.o.log.error('could not terminate the zero-GPU pod', { podId: pod.id, error: error.message }),
-        );
-      return this.update(status, {
+      // Recorded before anything else: a controller dying now must find the new (billing) pod.
+      const recreated = await this.update(status, {
         podId: fresh.id,
         baseUrl: status.baseUrl.split(pod.id).join(fresh.id),
         sinceMs: this.now(),
         note: 'recreated: the old pod had no GPUs',
       });
+      await this.o.api
+        .terminatePod(pod.id)
+        .catch((error: Error) =>
+          this.o.log.error('could not terminate the zero-GPU pod', { podId: pod.id, error: error.message }),
+        );
+      return recreated;
     } catch (error) {
       const why = `the pod resumed with zero GPUs and could not be recreated: ${error instanceof Error ? error.message : String(error)}`;
       this.o.log.error('pod recreate failed', { podId: pod.id, error: why });
@@ -330,16 +342,37 @@ export class PodController {
   }
 
   /** Stop taking jobs, let the running ones finish, stop the pod, settle the run. */
-  private async stop(status: PodStatus, reason: string): Promise<PodStatus> {
-    await this.gate(false);
-    const stopping = await this.update(status, { state: 'stopping', stopRequestedAtMs: this.now(), note: reason });
+  /**
+   * Stop the pod: mark the run `stopping` (a controller that dies from here on
+   * leaves a state the next one finishes), stop taking jobs and give the running
+   * answers up to `drainMs` to finish (every worker on the queue, not only this
+   * process's), stop the pod, record when, settle the run.
+   */
+  private async stop(status: PodStatus, reason: string, drainMs = this.o.pod.healthTimeoutMs): Promise<PodStatus> {
+    let stopping = await this.update(status, { state: 'stopping', note: reason });
+    const deadline = this.now() + drainMs;
+    const gated = this.gate(false);
+    await Promise.race([gated, new Promise((r) => setTimeout(r, drainMs))]);
+    while ((await this.o.queue.running()).length > 0 && this.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    stopping = await this.update(stopping, { stopRequestedAtMs: this.now() });
     await this.o.api.stopPod(status.podId);
+    stopping = await this.update(stopping, { runEndedAtMs: this.now() });
     this.o.log.info('pod stopped', { podId: status.podId, reason });
-    return this.endRun(stopping, this.now(), reason);
+    return this.endRun(stopping, reason);
   }
 
-  /** Charge the run: every billed second to the answers it served, or to the last team served. */
-  private async endRun(status: PodStatus, endedAtMs: number, note: string): Promise<PodStatus> {
+  /**
+   * Charge the run: every billed second to the answers it served, or to the last
+   * team served. The end is stored before settling, so a settlement interrupted
+   * and redone uses the same end (shares are idempotent by run and job).
+   */
+  private async endRun(status: PodStatus, note: string): Promise<PodStatus> {
+    if (status.runEndedAtMs === undefined) {
+      status = await this.update(status, { runEndedAtMs: status.stopRequestedAtMs ?? this.now() });
+    }
+    const endedAtMs = status.runEndedAtMs ?? this.now();
     if (status.runId && status.runStartedAtMs !== undefined) {
       const run: PodRun = {
         runId: status.runId,
@@ -380,6 +413,8 @@ export class PodController {
     };
     for (const share of settlement.shares) {
       const { answer } = share;
+      // Counters only grow: an answer whose settlement is a refund (overlap made it cheaper) adds nothing.
+      if (share.settleUsd > 0) this.o.metrics?.addSpend(answer.team, this.o.label.model, share.settleUsd);
       await this.o.ledger.record({
         ...base,
         jobId: `share-${run.runId}-${answer.jobId}`,
@@ -447,6 +482,7 @@ export class PodController {
   private async holdCapped(status: PodStatus, cap: string, waiting: number, running: number): Promise<undefined> {
     if (!status.capped) this.o.log.warn('spend guard: holding the pod stopped', { reason: cap });
     let held = await this.update(status, { capped: cap });
+    await this.gate(false);
     if (held.state !== 'stopped' && running === 0) held = await this.stop(held, cap);
     if (waiting > 0) await this.o.queue.rejectWaiting(`Maverick is paused: ${cap}. Ask again with model:scout.`);
     return undefined;

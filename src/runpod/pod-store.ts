@@ -19,8 +19,10 @@ export interface PodStatus {
   runId?: string;
   runStartedAtMs?: number;
   readyAtMs?: number;
-  /** When a stop was asked for (a crash after it still ends the run there). */
+  /** When the stop call went to RunPod (a crash after it still ends the run there). */
   stopRequestedAtMs?: number;
+  /** The run's end as settled (stored first, so a redone settlement uses the same). */
+  runEndedAtMs?: number;
   /** Why the pod is in this state, for logs and the users waiting. */
   note?: string;
   /** Set while the spend guard holds the pod stopped. */
@@ -29,7 +31,14 @@ export interface PodStatus {
   coolDownUntilMs?: number;
 }
 
-const NUMBERS = ['sinceMs', 'runStartedAtMs', 'readyAtMs', 'stopRequestedAtMs', 'coolDownUntilMs'] as const;
+const NUMBERS = [
+  'sinceMs',
+  'runStartedAtMs',
+  'readyAtMs',
+  'stopRequestedAtMs',
+  'runEndedAtMs',
+  'coolDownUntilMs',
+] as const;
 
 // Take the lock, or keep it if this owner holds it.
 const ACQUIRE = `
@@ -99,16 +108,22 @@ export class PodStore {
     return flat.filter((_, i) => i % 2 === 1).map(Number);
   }
 
-  /** A finished run's billed span, for the spend guard. */
+  /** A finished run's billed span, for the spend guard (once per run, however often it is settled). */
   async recordRun(runId: string, startedAtMs: number, endedAtMs: number): Promise<void> {
-    await this.redis.zadd(`${this.base}:runs`, endedAtMs, `${runId}|${startedAtMs}|${endedAtMs}`);
+    await this.redis
+      .multi()
+      .hset(`${this.base}:run-spans`, runId, `${startedAtMs}|${endedAtMs}`)
+      .zadd(`${this.base}:runs`, endedAtMs, runId)
+      .exec();
   }
 
   /** Pod-seconds billed within [fromMs, toMs) by finished runs. */
   async billedSecondsBetween(fromMs: number, toMs: number): Promise<number> {
-    const members = await this.redis.zrangebyscore(`${this.base}:runs`, fromMs, '+inf');
-    return members.reduce((sum, member) => {
-      const [, start, end] = member.split('|').map(Number) as [number, number, number];
+    const ids = await this.redis.zrangebyscore(`${this.base}:runs`, fromMs, '+inf');
+    if (ids.length === 0) return 0;
+    const spans = await this.redis.hmget(`${this.base}:run-spans`, ...ids);
+    return spans.reduce((sum, span) => {
+      const [start = 0, end = 0] = (span ?? '0|0').split('|').map(Number);
       return sum + Math.max(0, Math.min(end, toMs) - Math.max(start, fromMs)) / 1000;
     }, 0);
   }

@@ -143,11 +143,18 @@ export class RedisLedger {
       }));
   }
 
-  /** How many answers a pod run has served so far and what they were charged, USD. */
-  async runCharged(runId: string): Promise<{ answers: number; chargedUsd: number }> {
+  /** How many answers a pod run has served so far and what they were charged, USD, in all and per team. */
+  async runCharged(runId: string): Promise<{ answers: number; chargedUsd: number; byTeam: Map<string, number> }> {
     const flat = await this.redis.zrange(podRunKey(this.prefix, runId), '0', '-1', 'WITHSCORES');
-    const scores = flat.filter((_, i) => i % 2 === 1).map(Number);
-    return { answers: scores.length, chargedUsd: scores.reduce((a, b) => a + b, 0) };
+    const byTeam = new Map<string, number>();
+    let chargedUsd = 0;
+    for (let i = 0; i + 1 < flat.length; i += 2) {
+      const usd = Number(flat[i + 1]);
+      const { team } = parseRunMember(flat[i] as string);
+      byTeam.set(team, (byTeam.get(team) ?? 0) + usd);
+      chargedUsd += usd;
+    }
+    return { answers: flat.length / 2, chargedUsd, byTeam };
   }
 
   /** Entries of a team that ended in [fromMs, toMs). */

@@ -28,6 +28,8 @@ export interface TeamServiceOptions {
     maxTokens: number;
     /** A stopped pod costs a whole cold start before the answer. */
     pod?: () => Promise<PodWait>;
+    /** The team's likely part of the open pod run's boot and idle cost, not yet in the ledger (settled at stop), USD. */
+    openRunUsd?: (team: string) => Promise<number>;
   };
   now: () => number;
 }
@@ -50,9 +52,17 @@ export class TeamService implements TeamPort, BudgetPort {
   }
 
   async update(team: string, change: Parameters<TeamPort['update']>[1]) {
+    const before = await this.o.settings.get(team);
     const settings = await this.o.settings.update(team, change);
-    const nextSummaryAtMs = await this.schedule(team, settings);
-    return { settings, ...(nextSummaryAtMs !== undefined ? { nextSummaryAtMs } : {}) };
+    try {
+      const nextSummaryAtMs = await this.schedule(team, settings);
+      return { settings, ...(nextSummaryAtMs !== undefined ? { nextSummaryAtMs } : {}) };
+    } catch (error) {
+      // A schedule the scheduler refuses is not kept: put back what the change replaced.
+      const undo = Object.fromEntries(Object.keys(change).map((k) => [k, before[k as keyof TeamSettings] ?? null]));
+      await this.o.settings.update(team, undo);
+      throw error;
+    }
   }
 
   /** Keep the team's job scheduler in step with its settings; returns the next run. */
@@ -112,8 +122,10 @@ export class TeamService implements TeamPort, BudgetPort {
       promptTokens(prompt) / maverick.speed.promptTokensPerSec +
       maverick.maxTokens / maverick.speed.decodeTokensPerSec +
       (pod && Number.isFinite(pod.seconds) ? pod.seconds : 0);
+    // A pod run's boot and idle time is charged when the pod stops; a budget must count it before.
+    const unsettled = (await maverick.openRunUsd?.(team)) ?? 0;
     return budgetVerdict(settings, {
-      teamSpentUsd: spend.teamUsd,
+      teamSpentUsd: spend.teamUsd + unsettled,
       userSpentUsd: spend.byUser.get(userId) ?? 0,
       maverickEstimateUsd: (seconds * maverick.pricing.pricePerGpuHourUsd * maverick.pricing.gpuCount) / 3600,
     });

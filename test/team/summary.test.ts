@@ -123,6 +123,17 @@ describe('the weekly summary', () => {
     expect(summary?.savings).toBeDefined();
   });
 
+  it('GIVEN a schedule the scheduler refuses THEN nothing of the change is kept and later changes work', async () => {
+    const p = open[0] ?? (await pipeline());
+    const team = 'team-bad-cron';
+    await expect(
+      p.teams?.update(team, { summaryPlatform: 'slack', summaryChannel: 'C9', summaryCron: '0 25 * * *' }),
+    ).rejects.toThrow(/the schedule was not accepted/);
+    expect(await p.teams?.settings(team)).toEqual({});
+    const ok = await p.teams?.update(team, { teamWeeklyUsd: 50 });
+    expect(ok?.settings).toEqual({ teamWeeklyUsd: 50 });
+  });
+
   it('GIVEN a schedule that fires every second THEN the summary is posted once for the week, also after a restart', async () => {
     const first = await pipeline();
     const team = 'team-sched';
