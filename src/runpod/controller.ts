@@ -178,7 +178,8 @@ export class PodController {
 
     const pod = await this.o.api.getPod(status.podId).catch((error: Error) => this.apiFailed(error));
     if (pod !== 'failed') status = await this.reconcile(status, pod);
-    if (status.state === 'booting' && pod !== 'failed') status = await this.boot(status, pod);
+    // While the API is down a booting pod's /health is still watched (and its timeout kept).
+    if (status.state === 'booting') status = await this.boot(status, pod === 'failed' ? undefined : pod);
     this.lastState = status.state;
     await this.gate(status.state === 'ready');
 
@@ -334,7 +335,12 @@ export class PodController {
       // RunPod may have started it anyway: the next tick's reconcile settles what really happened.
       const pod = await this.o.api.getPod(status.podId).catch(() => undefined);
       if (pod?.desiredStatus !== 'RUNNING') {
-        await this.update(status, { note: `could not start the pod: ${message}`, sinceMs: status.sinceMs });
+        // Not again at every poll: a pod that cannot start now (no free GPUs) is tried again in a minute.
+        await this.update(status, {
+          note: `could not start the pod: ${message}`,
+          sinceMs: status.sinceMs,
+          coolDownUntilMs: this.now() + Math.max(60_000, this.o.pod.pollMs),
+        });
       } else {
         await this.update(booting, {});
       }
