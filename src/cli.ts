@@ -14,7 +14,7 @@ import { fitJson, fitReply } from './fit/present.ts';
 import { createLogger } from './log.ts';
 import { start } from './main.ts';
 import { connectRedis, createTeamService } from './pipeline.ts';
-import { pipelinedConnection } from './queue/redis.ts';
+import { commandConnection } from './queue/redis.ts';
 import { routePrompt } from './routing/router.ts';
 import { parseWindows } from './runpod/schedule.ts';
 import type { SimulationDefaults } from './runpod/simulate-cli.ts';
@@ -93,7 +93,7 @@ async function spendCli(argv: string[]): Promise<number> {
   const config = readConfig();
   const redis = await connectRedis(config, createLogger('warn'));
   if ('error' in redis) throw new UserError(redis.error);
-  const client = pipelinedConnection(redis.url);
+  const client = commandConnection(redis.url);
   try {
     const teams = createTeamService(config, client, fitServices(config, config.catalogFile).catalog);
     const summary = await teams.summary(values.team, values.week);

@@ -30,3 +30,11 @@ export function clientConnection(url: string): Redis {
     retryStrategy: (times) => Math.min(times * 200, 2000),
   });
 }
+
+/**
+ * A one-shot command's connection (`fitbot spend`): commands queue until it
+ * connects, and fail after a few reconnect attempts instead of waiting forever.
+ */
+export function commandConnection(url: string): Redis {
+  return new Redis(url, { maxRetriesPerRequest: 2, connectTimeout: 2000 });
+}
