@@ -1,7 +1,6 @@
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { type WebSocket, WebSocketServer } from 'ws';
-import { formParts } from './multipart.ts';
+import { formParts, listenLoopback, readBody } from './http.ts';
 
 /** A REST request as the fake received it. */
 export interface DiscordRequest {
@@ -126,7 +125,6 @@ export async function startFakeDiscord(): Promise<FakeDiscord> {
   const requests: DiscordRequest[] = [];
   const waiters: { predicate: (r: DiscordRequest) => boolean; resolve: (r: DiscordRequest) => void }[] = [];
   const failures: FailRule[] = [];
-  const sockets = new Set<Socket>();
   const sessions = new Set<WebSocket>();
   const identified: { token?: string } = {};
   let sequence = 0;
@@ -162,14 +160,6 @@ export async function startFakeDiscord(): Promise<FakeDiscord> {
     flags: body.flags ?? 0,
     components: [],
     ...(webhook ? { webhook_id: APPLICATION_ID, application_id: APPLICATION_ID } : {}),
-  });
-
-  const server = createServer((req, res) => {
-    void handle(req, res).catch(() => res.destroy());
-  });
-  server.on('connection', (socket) => {
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
   });
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -243,7 +233,9 @@ export async function startFakeDiscord(): Promise<FakeDiscord> {
     flags: 0,
   });
 
-  const gateway = new WebSocketServer({ server });
+  const http = await listenLoopback(handle);
+  origin = http.origin;
+  const gateway = new WebSocketServer({ server: http.server });
   gateway.on('connection', (ws) => {
     sessions.add(ws);
     ws.on('close', () => sessions.delete(ws));
@@ -271,9 +263,6 @@ export async function startFakeDiscord(): Promise<FakeDiscord> {
       });
     });
   });
-
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
   const dispatchInteraction = (payload: unknown) => {
     const frame = JSON.stringify({ op: OP.dispatch, s: ++sequence, t: 'INTERACTION_CREATE', d: payload });
@@ -314,8 +303,7 @@ export async function startFakeDiscord(): Promise<FakeDiscord> {
     async close() {
       for (const ws of sessions) ws.terminate();
       await new Promise<void>((resolve) => gateway.close(() => resolve()));
-      for (const socket of sockets) socket.destroy();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await http.close();
     },
   };
 }
@@ -325,13 +313,4 @@ function describe(requests: readonly DiscordRequest[]): string {
     (r) => `${r.method} ${r.route}${r.body ? ` ${JSON.stringify(r.body).slice(0, 300)}` : ''}`,
   );
   return shown.join('\n') || 'nothing';
-}
-
-function readBody(req: IncomingMessage): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => resolve(Buffer.concat(chunks)));
-    req.on('error', reject);
-  });
 }

@@ -1,5 +1,5 @@
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { listenLoopback, readBody } from './http.ts';
 
 /** What the fake does with the next `/v1/chat/completions` request. */
 export type Behaviour =
@@ -62,24 +62,15 @@ export async function startFakeOpenAI(initial: Behaviour = { kind: 'ok' }): Prom
   let healthy = true;
   let served = 0;
   const requests: FakeRequest[] = [];
-  const sockets = new Set<Socket>();
 
   const nextBehaviour = (): Behaviour => {
     const b = queue.length > 1 ? queue.shift() : queue[0];
     return b ?? { kind: 'ok' };
   };
 
-  const server = createServer((req, res) => {
-    void handle(req, res).catch(() => res.destroy());
-  });
-  server.on('connection', (socket) => {
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-  });
-
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = (req.url ?? '/').split('?')[0] ?? '/';
-    const raw = await readBody(req);
+    const raw = (await readBody(req)).toString('utf8');
     let body: unknown;
     try {
       body = raw === '' ? undefined : JSON.parse(raw);
@@ -141,9 +132,7 @@ export async function startFakeOpenAI(initial: Behaviour = { kind: 'ok' }): Prom
     res.end();
   }
 
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  const origin = `http://127.0.0.1:${port}`;
+  const { origin, close } = await listenLoopback(handle);
 
   return {
     url: `${origin}/v1`,
@@ -155,10 +144,7 @@ export async function startFakeOpenAI(initial: Behaviour = { kind: 'ok' }): Prom
     setHealthy(ready) {
       healthy = ready;
     },
-    close() {
-      for (const socket of sockets) socket.destroy();
-      return new Promise<void>((resolve) => server.close(() => resolve()));
-    },
+    close,
   };
 }
 
@@ -291,15 +277,6 @@ function textOf(content: unknown): string {
 
 function asRecord(value: unknown): Record<string, unknown> {
   return typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : {};
-}
-
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const parts: Buffer[] = [];
-    req.on('data', (part: Buffer) => parts.push(part));
-    req.on('end', () => resolve(Buffer.concat(parts).toString('utf8')));
-    req.on('error', reject);
-  });
 }
 
 function sleep(ms: number): Promise<void> {

@@ -1,5 +1,5 @@
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { listenLoopback, readBody } from './http.ts';
 
 /**
  * A fake RunPod API on loopback: GraphQL (`POST /graphql`: the `pod` query and the `podResume`,
@@ -175,7 +175,6 @@ export async function startFakeRunPod(options: FakeRunPodOptions = {}): Promise<
   const pods = new Map<string, PodState>();
   const calls: FakeCall[] = [];
   const listeners = new Set<FakePodListener>();
-  const sockets = new Set<Socket>();
   const queued: FailureKind[] = [];
   let down: { untilMs: number; kind: FailureKind } | undefined;
   let zeroGpusNext = false;
@@ -350,17 +349,9 @@ export async function startFakeRunPod(options: FakeRunPodOptions = {}): Promise<
 
   // --- HTTP --------------------------------------------------------------------------------------
 
-  const server = createServer((req, res) => {
-    void handle(req, res).catch(() => res.destroy());
-  });
-  server.on('connection', (socket) => {
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-  });
-
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://fake');
-    const raw = await readBody(req);
+    const raw = (await readBody(req)).toString('utf8');
     const isGraphQL = url.pathname === '/graphql';
     const route = isGraphQL ? undefined : restRoute(req.method ?? 'GET', url.pathname);
     let body: Record<string, unknown> = {};
@@ -486,9 +477,7 @@ export async function startFakeRunPod(options: FakeRunPodOptions = {}): Promise<
     }
   }
 
-  await new Promise<void>((resolve) => server.listen(options.port ?? 0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  const url = `http://127.0.0.1:${port}`;
+  const { origin: url, close } = await listenLoopback(handle, options.port ?? 0);
 
   return {
     url,
@@ -519,10 +508,7 @@ export async function startFakeRunPod(options: FakeRunPodOptions = {}): Promise<
       listeners.add(listener);
       return () => listeners.delete(listener);
     },
-    close() {
-      for (const socket of sockets) socket.destroy();
-      return new Promise<void>((resolve) => server.close(() => resolve()));
-    },
+    close,
   };
 }
 
@@ -604,15 +590,6 @@ function envOfInput(raw: unknown): Record<string, string> {
 
 function sendJson(res: ServerResponse, status: number, body: unknown): void {
   res.writeHead(status, { 'Content-Type': 'application/json' }).end(JSON.stringify(body));
-}
-
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const parts: Buffer[] = [];
-    req.on('data', (part: Buffer) => parts.push(part));
-    req.on('end', () => resolve(Buffer.concat(parts).toString('utf8')));
-    req.on('error', reject);
-  });
 }
 
 function asRecord(value: unknown): Record<string, unknown> {

@@ -1,9 +1,9 @@
 import { createHmac } from 'node:crypto';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { type WebSocket, WebSocketServer } from 'ws';
 import type { SlackConfig } from '../../src/config.ts';
-import { formParts } from './multipart.ts';
+import { formParts, listenLoopback, readBody } from './http.ts';
 
 /** One Web API call as the fake received it. */
 export interface FakeApiCall {
@@ -53,15 +53,6 @@ export interface FakeSlack {
 /** The ids the fake's `auth.test` reports. */
 export const FAKE_SLACK_IDS = { team: 'T0FAKE', botUser: 'U0BOT', bot: 'B0BOT' } as const;
 
-function readBody(req: IncomingMessage): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => resolve(Buffer.concat(chunks)));
-    req.on('error', reject);
-  });
-}
-
 /**
  * The WebClient posts `application/x-www-form-urlencoded` with objects (blocks)
  * as JSON strings; respond() posts JSON. Either way the test sees parsed objects.
@@ -87,7 +78,6 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
   const uploads: FakeUpload[] = [];
   const responsePosts: FakeResponsePost[] = [];
   const expired = new Set<string>();
-  const sockets = new Set<Socket>();
   let ts = 1_700_000_000;
 
   const json = (res: ServerResponse, status: number, body: unknown) => {
@@ -165,15 +155,7 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
     }
   }
 
-  const server = createServer((req, res) => {
-    void handle(req, res).catch(() => res.destroy());
-  });
-  server.on('connection', (socket) => {
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const { origin, close } = await listenLoopback(handle);
 
   return {
     apiUrl: `${origin}/api/`,
@@ -189,11 +171,7 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
         await new Promise((r) => setTimeout(r, 10));
       }
     },
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const socket of sockets) socket.destroy();
-        server.close(() => resolve());
-      }),
+    close,
   };
 }
 
