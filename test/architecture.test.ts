@@ -11,7 +11,9 @@ function pureFiles(): string[] {
     } catch {
       return [];
     }
-  }).filter((f) => !IO_FILES.has(f));
+  })
+    .filter((f) => !IO_FILES.has(f))
+    .concat(PURE_RUNPOD);
 }
 
 function files(dir: string): string[] {
@@ -28,6 +30,17 @@ function importsOf(path: string): string[] {
 
 const PLATFORM_SDKS = ['discord.js', '@slack/bolt', 'bullmq', 'ioredis', 'openai'];
 const PURE_DIRS = ['src/fit', 'src/command', 'src/routing', 'src/spend', 'src/time'];
+/** The pod's pure half: policies, the simulator and run settlement (the API client, store and controller are its I/O). */
+const PURE_RUNPOD = [
+  'accounting',
+  'policy',
+  'policies',
+  'simulate',
+  'simulate-cli',
+  'schedule',
+  'trace',
+  'present',
+].map((name) => `src/runpod/${name}.ts`);
 /** I/O edges that live beside the pure files of their domain (DESIGN.md: the ledger is in spend/; the chart renderer reads its font). */
 const IO_FILES = new Set(['src/spend/redis-ledger.ts', 'src/spend/chart.ts']);
 

@@ -59,7 +59,7 @@ function replyFor(jobId: string, job: AskJobData, outcome: ReplyJobData['outcome
 }
 
 /** Rough token count when a server sends no usage: 4 characters a token. */
-function approxTokens(text: string): number {
+export function approxTokens(text: string): number {
   return Math.ceil(text.length / 4);
 }
 

@@ -17,12 +17,13 @@
  * gap; local times that occur twice (autumn) mean the first occurrence.
  */
 import { UserError } from '../errors.ts';
-import { DAY_MS, isTimeZone, localTime, localToEpochMs } from '../time/zone.ts';
+import { DAY_MS, DAY_NAMES, isTimeZone, localTime, localToEpochMs } from '../time/zone.ts';
 import type { ScheduleWindow } from './policy.ts';
 
 // The local-time arithmetic lives in src/time/zone.ts; the pod code imports it from here.
 export {
   DAY_MS,
+  DAY_NAMES,
   HOUR_MS,
   type LocalTime,
   localDayNumber,
@@ -32,8 +33,6 @@ export {
   MINUTE_MS,
   utcOffsetMs,
 } from '../time/zone.ts';
-
-export const DAY_NAMES = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'] as const;
 
 const SYNTAX = 'e.g. "Mon-Fri 09:00-18:00" or "Mon-Fri 09:00-12:30, 13:30-18:00; Sat 10:00-14:00"';
 

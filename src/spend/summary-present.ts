@@ -3,6 +3,7 @@
  * chart, which rides along as an attachment) and as `fitbot spend --json`. Pure.
  */
 import type { Reply, ReplyField } from '../command/reply.ts';
+import { DAY_NAMES } from '../time/zone.ts';
 import { spendJson } from './ledger-entry.ts';
 import { apportion, type WeeklySummary } from './summary.ts';
 
@@ -19,7 +20,6 @@ const NAME_CHARS = 48;
 /** Recommendations the reply shows; the JSON has them all. */
 const MAX_RECOMMENDATIONS = 2;
 
-const WEEKDAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'] as const;
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'] as const;
 
 function cut(text: string, limit: number): string {
@@ -51,7 +51,7 @@ function count(n: number, one: string, many = `${one}s`): string {
 export function dayLabel(day: string): string {
   const [y, m, d] = day.split('-').map(Number);
   const date = new Date(Date.UTC(y ?? 1970, (m ?? 1) - 1, d ?? 1));
-  return `${WEEKDAYS[date.getUTCDay()]} ${date.getUTCDate()} ${MONTHS[date.getUTCMonth()]}`;
+  return `${DAY_NAMES[date.getUTCDay()]} ${date.getUTCDate()} ${MONTHS[date.getUTCMonth()]}`;
 }
 
 /** Lines joined until the field is full; the rest summed in one last line. */

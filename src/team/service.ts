@@ -1,6 +1,7 @@
 import type { Queue } from 'bullmq';
 import { DEFAULT_SUMMARY_CRON } from '../../commands/summary.ts';
-import type { ServerSpeed } from '../ask/maverick-speed.ts';
+import { approxTokens } from '../ask/answer.ts';
+import { busySeconds, type ServerSpeed } from '../ask/maverick-speed.ts';
 import type { BudgetPort, TeamPort } from '../command/command.ts';
 import { UserError } from '../errors.ts';
 import type { PodWait } from '../runpod/present.ts';
@@ -32,11 +33,6 @@ export interface TeamServiceOptions {
     openRunUsd?: (team: string) => Promise<number>;
   };
   now: () => number;
-}
-
-/** Rough token count of a prompt: 4 characters a token. */
-function promptTokens(prompt: string): number {
-  return Math.ceil(prompt.length / 4);
 }
 
 /**
@@ -119,8 +115,7 @@ export class TeamService implements TeamPort, BudgetPort {
     const spend = await this.weekSpend(team, settings.timeZone);
     const pod = await maverick.pod?.();
     const seconds =
-      promptTokens(prompt) / maverick.speed.promptTokensPerSec +
-      maverick.maxTokens / maverick.speed.decodeTokensPerSec +
+      busySeconds(maverick.speed, approxTokens(prompt), maverick.maxTokens) +
       (pod && Number.isFinite(pod.seconds) ? pod.seconds : 0);
     // A pod run's boot and idle time is charged when the pod stops; a budget must count it before.
     const unsettled = (await maverick.openRunUsd?.(team)) ?? 0;

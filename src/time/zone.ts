@@ -4,6 +4,8 @@
  * rhythm) and by a team's weeks and days (budgets, the weekly summary).
  */
 
+/** Day names, 0 = Sunday as Date#getUTCDay counts. */
+export const DAY_NAMES = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'] as const;
 export const MINUTE_MS = 60_000;
 export const HOUR_MS = 3_600_000;
 export const DAY_MS = 86_400_000;
