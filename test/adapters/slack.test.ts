@@ -81,6 +81,18 @@ async function sendCommand(command: string, text: string, opts: { secret?: strin
 /** Assigns the next command's response_url id, so a test can expire it before sending. */
 const nextId = () => `r${sequence + 1}`;
 const postsTo = (id: string) => slack.responsePosts.filter((p) => p.id === id);
+
+/** An /ask whose answer the test delivers itself, later, through the follow-up it returns (after the "queued" post). */
+async function askHeld(): Promise<{ sent: Awaited<ReturnType<typeof sendCommand>>; later: FollowUp }> {
+  let held: FollowUp | undefined;
+  onSubmit = async (followUp) => {
+    held = followUp;
+  };
+  const sent = await sendCommand('/ask', 'hello');
+  await slack.waitFor(() => postsTo(sent.id).length === 1);
+  if (!held) throw new Error('no follow-up was registered');
+  return { sent, later: held };
+}
 const apiCalls = (method: string) => slack.apiCalls.filter((c) => c.method === method);
 // biome-ignore lint/suspicious/noExplicitAny: Block Kit JSON as the fake received it.
 const sectionTexts = (body: any): string[] =>
@@ -208,29 +220,19 @@ describe('Slack adapter, the real Bolt App over signed HTTP', () => {
   });
 
   it('GIVEN an answer after 30 minutes THEN it goes to the channel, since the response_url has expired', async () => {
-    let later: FollowUp | undefined;
-    onSubmit = async (followUp) => {
-      later = followUp;
-    };
-    const sent = await sendCommand('/ask', 'hello');
-    await slack.waitFor(() => postsTo(sent.id).length === 1);
+    const { sent, later } = await askHeld();
     const before = apiCalls('chat.postMessage').length;
     clockOffsetMs = 31 * 60_000;
-    await later?.({ text: 'late answer' });
+    await later({ text: 'late answer' });
     expect(postsTo(sent.id)).toHaveLength(1);
     expect(apiCalls('chat.postMessage')).toHaveLength(before + 1);
     expect(apiCalls('chat.postMessage').at(-1)?.body.text).toBe('<@U1> late answer');
   });
 
   it('GIVEN more than 5 messages for one command THEN the 6th goes to the channel (a response_url takes 5)', async () => {
-    let later: FollowUp | undefined;
-    onSubmit = async (followUp) => {
-      later = followUp;
-    };
-    const sent = await sendCommand('/ask', 'hello');
-    await slack.waitFor(() => postsTo(sent.id).length === 1);
+    const { sent, later } = await askHeld();
     const before = apiCalls('chat.postMessage').length;
-    for (const n of [2, 3, 4, 5, 6]) await later?.({ text: `part ${n}` } satisfies Reply);
+    for (const n of [2, 3, 4, 5, 6]) await later({ text: `part ${n}` } satisfies Reply);
     expect(postsTo(sent.id)).toHaveLength(5);
     expect(
       apiCalls('chat.postMessage')
