@@ -245,6 +245,23 @@ describe('adaptive', () => {
     expect(spent.plan().why).toMatch(/late budget spent \(4 late this week\): always on/);
   });
 
+  it('GIVEN a first day with 3 of 41 requests late by queueing, at 600 s THEN the next day is not bought with an hour of idling', () => {
+    // 8 people, seed 6: 7.3 % late on a 41-request Monday is within the noise of 5 %. Read
+    // as a broken target it left one late request in the replay too many for every plan
+    // but an idle stop of 60 min, and Tuesday cost 9.2 pod-hours where idle-stop-2m took 3.9.
+    const trace = generateTrace({ seed: 6, teamSize: 8 });
+    const tuesday = localDayStartMs(localDayNumber(Date.parse('2026-11-17T12:00:00Z'), BERLIN), BERLIN);
+    const p = adaptive(settings());
+    const monday = simulate(
+      trace.filter((r) => r.atMs < tuesday),
+      p,
+      POD,
+    );
+    expect([monday.requests, monday.lateRequests]).toEqual([41, 3]);
+    p.decide(view({ nowMs: tuesday }));
+    expect(p.plan().idleMs).toBeLessThanOrEqual(2 * 60_000);
+  });
+
   it('GIVEN the zone is left at UTC for a team in New York THEN it still learns the team’s hours', () => {
     const trace = generateTrace({ seed: 1, teamSize: 5, timeZone: 'America/New_York', weeks: 2 });
     const p = adaptive(settings({ waitTargetSeconds: 120, timeZone: 'UTC' })) as AdaptivePolicy;
