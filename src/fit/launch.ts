@@ -10,7 +10,7 @@ const VOLUME_MARGIN = 1.1;
 export interface LaunchPlan {
   /** The command line that runs this configuration, or undefined when nothing fits. */
   command?: string;
-  /** For rented GPUs: what to ask RunPod for. */
+  /** For rented GPUs that hold the configuration: what to ask RunPod for. */
   pod?: { gpu: string; gpuCount: number; volumeGB: number };
 }
 
@@ -28,6 +28,8 @@ function modelArgument(config: FitConfig): string {
  * for vLLM formats.
  */
 export function launchPlan(config: FitConfig, evaluation: Evaluation): LaunchPlan {
+  // Nothing to run and no pod to rent for a configuration that does not fit: the alternatives say what would.
+  if (evaluation.verdict === 'no-fit') return {};
   const pod = config.device.datacenter
     ? {
         gpu: config.device.name,
@@ -35,7 +37,6 @@ export function launchPlan(config: FitConfig, evaluation: Evaluation): LaunchPla
         volumeGB: Math.ceil(config.file.sizeGB * VOLUME_MARGIN),
       }
     : undefined;
-  if (evaluation.verdict === 'no-fit') return pod ? { pod } : {};
 
   const totalContext = config.contextTokens * config.parallel;
   let command: string;

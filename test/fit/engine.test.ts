@@ -4,6 +4,7 @@ import { UserError } from '../../src/errors.ts';
 import { BUILTIN_CATALOG } from '../../src/fit/catalog/index.ts';
 import { fit } from '../../src/fit/engine.ts';
 import { GB, GIB, kvCacheBytes } from '../../src/fit/memory.ts';
+import { fitReply } from '../../src/fit/present.ts';
 import { resolveModel } from '../../src/fit/resolve.ts';
 import { engine, fitOf } from '../helpers.ts';
 
@@ -21,6 +22,24 @@ describe('/fit must-show cases', () => {
 
   it('GIVEN maverick q4 on 4×H100 THEN it fits', () => {
     expect(fitOf('maverick', 'q4', '4xh100').evaluation.verdict).toBe('fits');
+  });
+
+  it('GIVEN rented GPUs THEN the answer names a pod to ask for only when the configuration fits', () => {
+    const field = (r: ReturnType<typeof fitOf>) => fitReply(r).fields?.find((f) => f.name === 'Pod to ask for');
+    const fits = fitOf('maverick', 'UD-Q2_K_XL', '2xh100');
+    expect(fits.evaluation.verdict).not.toBe('no-fit');
+    expect(field(fits)?.value).toBe(
+      `2× H100 SXM, a network volume of at least ${Math.ceil(fits.config.file.sizeGB * 1.1)} GB for the model files`,
+    );
+    for (const [quant, hardware] of [
+      ['q3', '2xh100'],
+      ['q8', '1xh100'],
+    ] as const) {
+      const r = fitOf('maverick', quant, hardware);
+      expect(r.evaluation.verdict).toBe('no-fit');
+      expect(field(r)).toBeUndefined();
+      expect(fitReply(r).code).toBeUndefined();
+    }
   });
 
   it('GIVEN scout q4 on an M4 Max 128 GB THEN it fits by default', () => {
