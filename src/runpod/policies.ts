@@ -221,7 +221,8 @@ interface Candidate {
  * sees a trace's future no more than the controller does) and at every local
  * midnight replays the last two weeks of them against a family of plans, then
  * runs the cheapest plan whose replay keeps the share of requests over the wait
- * target under 3 %. The family: on demand with idle stops from 0 to 60 min; the
+ * target under 3 % (in whole requests when only queueing makes them late:
+ * `wholeLateAllowed`). The family: on demand with idle stops from 0 to 60 min; the
  * configured windows; windows learned from the team's rhythm (the likeliest
  * slots for a session to start, holding 80–99 % of a week's sessions, with and
  * without the configured windows); the envelope of every session seen (first to
@@ -418,7 +419,7 @@ export function adaptive(settings: PolicySettings): AdaptivePolicy {
         count += run.waitsMs.length;
         for (const w of run.waitsMs) if (w > targetMs) lateCount++;
       });
-      return { candidate: c, costMs, lateShare: count === 0 ? 0 : lateCount / count };
+      return { candidate: c, costMs, late: lateCount, lateShare: count === 0 ? 0 : lateCount / count };
     });
     const leastLate = Math.min(...scores.map((s) => s.lateShare));
     const share = allowedLateShare();
@@ -427,8 +428,10 @@ export function adaptive(settings: PolicySettings): AdaptivePolicy {
     // start: the allowance is one standard error lower (a 600-s target is late only by queueing).
     const sampled = coldStartMs > targetMs ? share - Math.sqrt(share / Math.max(1, requests)) : share;
     const allowed = Math.max(sampled, leastLate + LATE_SHARE_SLACK);
+    const allowedLate = coldStartMs > targetMs ? 0 : wholeLateAllowed(sampled, requests);
     let best: (typeof scores)[number] | undefined;
-    for (const s of scores) if (s.lateShare <= allowed && (!best || s.costMs < best.costMs)) best = s;
+    for (const s of scores)
+      if ((s.lateShare <= allowed || s.late <= allowedLate) && (!best || s.costMs < best.costMs)) best = s;
     if (!best) return;
     current = {
       windows: best.candidate.rule(rhythm, days),
@@ -553,6 +556,21 @@ export function adaptive(settings: PolicySettings): AdaptivePolicy {
       return { ...decision, recheckAtMs: Math.min(decision.recheckAtMs ?? Number.POSITIVE_INFINITY, midnight) };
     },
   };
+}
+
+/**
+ * Late requests a replay of `requests` may show under a planned late `share`, when only
+ * queueing makes requests late (a target a cold start meets). Late requests come whole:
+ * at 57 requests one is 1.75 points, so a 3 % cap (1.71 requests) read as a share rejects
+ * every plan showing 2 late, and an idle stop ten times as long wins for one request of
+ * chance. The cap is counted in requests, rounded up to the next whole one (⌊share × n⌋ + 1),
+ * and never past what the p95 itself allows (⌊5 % × n⌋). Not when cold starts make requests
+ * late: that allowance is set a standard error under the share, for the sessions history
+ * did not show, and rounding it up gives the margin back (at 120 s it left two more of 132
+ * traces with no late request to spare).
+ */
+function wholeLateAllowed(share: number, requests: number): number {
+  return Math.min(Math.floor(share * requests) + 1, Math.floor(LATE_SHARE_TARGET * requests));
 }
 
 /** 0 = Sunday for a local day number (1970-01-01 was a Thursday). */

@@ -262,6 +262,24 @@ describe('adaptive', () => {
     expect(p.plan().idleMs).toBeLessThanOrEqual(2 * 60_000);
   });
 
+  it('GIVEN a replay with 2 of 57 requests late by queueing, at 600 s THEN the 3 % cap counts whole requests', () => {
+    // 3 people, seed 7: by Thursday every idle stop up to 10 min shows 2 late of 57 (3.5 %),
+    // one request over a 3 % cap of 1.71. Read as a share it picked an idle stop of 20 min
+    // for the rest of the week (1.21x idle-stop-2m), where only 1 request was ever late.
+    const trace = generateTrace({ seed: 7, teamSize: 3 });
+    const thursday = localDayStartMs(localDayNumber(Date.parse('2026-11-19T12:00:00Z'), BERLIN), BERLIN);
+    const p = adaptive(settings());
+    const week = simulate(
+      trace.filter((r) => r.atMs < thursday),
+      p,
+      POD,
+    );
+    expect([week.requests, week.lateRequests]).toEqual([57, 1]);
+    p.decide(view({ nowMs: thursday }));
+    expect(p.plan().why).toMatch(/replay of 3 days \(3\.5 % late\)/);
+    expect(p.plan().idleMs).toBeLessThanOrEqual(2 * 60_000);
+  });
+
   it('GIVEN the zone is left at UTC for a team in New York THEN it still learns the team’s hours', () => {
     const trace = generateTrace({ seed: 1, teamSize: 5, timeZone: 'America/New_York', weeks: 2 });
     const p = adaptive(settings({ waitTargetSeconds: 120, timeZone: 'UTC' })) as AdaptivePolicy;
