@@ -10,7 +10,7 @@ import { orphanReply } from './ask/present.ts';
 import type { ContextFactory } from './command/command.ts';
 import { type Config, readConfig } from './config.ts';
 import { isUserError } from './errors.ts';
-import { createLogger, type Logger } from './log.ts';
+import { createLogger, type Logger, scrubText } from './log.ts';
 import { createMetrics } from './ops/metrics.ts';
 import { startOps } from './ops/start.ts';
 import { type ChannelPost, type Pipeline, startPipeline } from './pipeline.ts';
@@ -107,7 +107,7 @@ export async function start(): Promise<number> {
   const ops = oneShot
     ? undefined
     : await startOps(config, { ...(pipeline.ops ?? { queues: [], workers: [] }), countQueues: true }, metrics, log);
-  if (pipeline.unavailable) process.stderr.write(`fitbot: ${pipeline.unavailable}\n`);
+  if (pipeline.unavailable) process.stderr.write(`fitbot: ${scrubText(pipeline.unavailable)}\n`);
   const makeContext: ContextFactory = (interaction) => ({
     ...interaction,
     now: new Date(),

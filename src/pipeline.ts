@@ -142,7 +142,9 @@ export async function startPipeline(options: PipelineOptions): Promise<Pipeline>
   } catch {
     client.disconnect();
     await redis.stop?.();
-    return { unavailable: `/ask and /spend need Redis, which does not answer at ${redis.url}`, close: async () => {} };
+    // The host only: REDIS_URL may carry a password, and this text is shown to chat users.
+    const unavailable = `/ask and /spend need Redis, which is not ready at ${new URL(redis.url).host} (still loading, or refusing the credentials?)`;
+    return { unavailable, close: async () => {} };
   }
 
   const plans = (['scout', 'maverick'] as const).map((q) => endpointPlan(q, config, options.catalog));
