@@ -14,7 +14,7 @@ export const summarySpec = {
   options: [
     {
       name: 'channel',
-      description: 'here (this channel), a channel id, or off',
+      description: 'here (this channel), off, or in Slack a channel id',
       type: 'string',
       maxLength: 40,
       example: 'here',
@@ -73,6 +73,11 @@ export const summaryCommand = defineCommand({
         }
         const id = channel.toLowerCase() === 'here' ? ctx.channel : channel.replace(/^<#|>$/g, '');
         if (!id || !/^[A-Za-z0-9]+$/.test(id)) throw new UserError('channel: give here, a channel id, or off');
+        // One Discord bot reaches the channels of every server it is in, so an id typed here could be another
+        // server's: take only this channel. A Slack bot token reaches one workspace, so its ids stay with the team.
+        if (ctx.platform === 'discord' && id !== ctx.channel) {
+          throw new UserError('channel: run `/summary channel:here` in the channel that should get the summary');
+        }
         change.summaryChannel = id;
         change.summaryPlatform = ctx.platform;
       }
