@@ -62,6 +62,13 @@ export function runUsdPerSecond(run: Pick<PodRun, 'gpuCount' | 'pricePerGpuHourU
   return (run.gpuCount * run.pricePerGpuHourUsd) / 3600;
 }
 
+/** The team of the answer that ended last (the ledger lists a run's answers by cost, not by time). */
+export function lastServedTeam(answers: readonly RunAnswer[]): string | undefined {
+  let latest: RunAnswer | undefined;
+  for (const answer of answers) if (!latest || answer.endedAtMs > latest.endedAtMs) latest = answer;
+  return latest?.team;
+}
+
 export function settleRun(run: PodRun, answers: readonly RunAnswer[]): RunSettlement {
   const perSecond = runUsdPerSecond(run);
   const billedSeconds = Math.max(0, run.endedAtMs - run.startedAtMs) / 1000;

@@ -5,7 +5,7 @@ import type { Logger } from '../log.ts';
 import type { FitbotMetrics } from '../ops/metrics.ts';
 import type { LedgerEntry } from '../spend/ledger-entry.ts';
 import { isoWeekOf } from '../spend/week.ts';
-import { type PodRun, type RunAnswer, runUsdPerSecond, settleRun } from './accounting.ts';
+import { lastServedTeam, type PodRun, type RunAnswer, runUsdPerSecond, settleRun } from './accounting.ts';
 import type { PodInfo, RunPodApi } from './api.ts';
 import type { PodStatus, PodStore } from './pod-store.ts';
 import type { Policy, PolicyView } from './policy.ts';
@@ -104,6 +104,8 @@ export class PodController {
     for (const atMs of await this.o.store.arrivalsSince(this.now() - 28 * 86_400_000)) {
       this.o.policy.observe({ type: 'arrival', atMs });
     }
+    // close() may have run while the arrivals loaded: it cleared no timer yet, so set none.
+    if (this.closed) return;
     this.renewTimer = setInterval(() => {
       if (!this.holder) return;
       void this.o.store
@@ -433,8 +435,9 @@ export class PodController {
         idleGpuSeconds: share.idleUsd / perGpuSecond,
       });
     }
+    const lastTeam = lastServedTeam(answers);
     if (settlement.unattributedUsd > 0) {
-      const team = answers.at(-1)?.team ?? (await this.o.store.lastTeam()) ?? 'unattributed';
+      const team = lastTeam ?? (await this.o.store.lastTeam()) ?? 'unattributed';
       await this.o.ledger.record({
         ...base,
         jobId: `share-${run.runId}-none`,
@@ -447,7 +450,6 @@ export class PodController {
         idleGpuSeconds: settlement.unattributedUsd / perGpuSecond,
       });
     }
-    const lastTeam = answers.at(-1)?.team;
     if (lastTeam) await this.o.store.setLastTeam(lastTeam);
     this.o.metrics?.addPodBilledSeconds(settlement.billedSeconds);
     this.o.log.info('pod run settled', {

@@ -125,7 +125,7 @@ export class RedisLedger {
     return Object.keys(hash).length === 0 ? undefined : decode(hash);
   }
 
-  /** The answers a pod run served, as charged when each finished. */
+  /** The answers a pod run served, as charged when each finished, cheapest first (not in time order). */
   async runAnswers(runId: string): Promise<RunAnswer[]> {
     const members = await this.redis.zrange(podRunKey(this.prefix, runId), '0', '-1');
     const entries = await Promise.all(members.map(parseRunMember).map(({ team, jobId }) => this.get(team, jobId)));

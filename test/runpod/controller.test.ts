@@ -1,0 +1,177 @@
+import { Redis } from 'ioredis';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import type { PodConfig } from '../../src/config.ts';
+import { createLogger } from '../../src/log.ts';
+import { createRunPodApi } from '../../src/runpod/api.ts';
+import { PodController, type PodControllerOptions, type QueueView } from '../../src/runpod/controller.ts';
+import { PodStore } from '../../src/runpod/pod-store.ts';
+import type { PodAction, Policy } from '../../src/runpod/policy.ts';
+import { spendTotals } from '../../src/spend/ledger-entry.ts';
+import { RedisLedger } from '../../src/spend/redis-ledger.ts';
+import { FAKE_RUNPOD_KEY, startFakeRunPod } from '../fakes/runpod-server.ts';
+import { deleteKeys, until } from '../redis-helpers.ts';
+
+/**
+ * The controller alone, against the fake RunPod API and a real Redis: the
+ * policy is a switch the test flips, the queue a plain list, /health a flag.
+ */
+
+const PREFIX = `test-pod-controller-${process.pid}`;
+const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+const POD_ID = 'podctl1';
+const LABEL = {
+  model: 'Llama 4 Maverick',
+  quant: 'Q2',
+  hardware: '2× H100 SXM',
+  gpuCount: 2,
+  provider: 'runpod' as const,
+};
+/** Per GPU-hour: the fake bills the pod at 2 × 3.29 = 6.58 USD/h. */
+const PRICE = 3.29;
+
+const redis = new Redis(REDIS_URL);
+let round = 0;
+const closers: (() => Promise<unknown>)[] = [];
+
+afterEach(async () => {
+  for (const close of closers.splice(0).reverse()) await close().catch(() => {});
+});
+afterAll(async () => {
+  for (let r = 1; r <= round; r++) await deleteKeys(redis, `${PREFIX}-${r}`);
+  redis.disconnect();
+});
+
+async function world(seed: { running?: boolean } = {}) {
+  round++;
+  const prefix = `${PREFIX}-${round}`;
+  const runpod = await startFakeRunPod({
+    pods: [
+      {
+        id: POD_ID,
+        gpuCount: 2,
+        gpuTypeId: 'NVIDIA H100 80GB HBM3',
+        costPerHr: 6.58,
+        networkVolumeId: 'vol',
+        ...(seed.running ? { desiredStatus: 'RUNNING' as const } : {}),
+      },
+    ],
+    runtimeDelayMs: 20,
+  });
+  closers.push(() => runpod.close());
+  const store = new PodStore(redis, prefix, POD_ID);
+  const ledger = new RedisLedger(redis, prefix);
+  const logs: string[] = [];
+  const queue = {
+    waiting: [] as { id: string; atMs: number }[],
+    running: [] as { id: string; atMs: number; startedAtMs: number }[],
+  };
+  const queueView: QueueView = {
+    waiting: async () => queue.waiting,
+    running: async () => queue.running,
+    rejectWaiting: async () => queue.waiting.splice(0).length,
+  };
+  const pod: PodConfig = {
+    apiKey: FAKE_RUNPOD_KEY,
+    podId: POD_ID,
+    policy: 'manual',
+    waitTargetSeconds: 600,
+    coldStartSeconds: 1,
+    windows: '',
+    timeZone: 'UTC',
+    pollMs: 50,
+    healthTimeoutMs: 5000,
+    maxPodHoursPerDay: 24,
+    maxPodHoursPerWeek: 168,
+  };
+  /** A controller whose policy does what `action` says. */
+  const controller = (control: { action: PodAction }, extra: Partial<PodControllerOptions> = {}): PodController => {
+    const policy: Policy = {
+      name: 'manual',
+      observe() {},
+      decide: () => ({ action: control.action, reason: `test: ${control.action}` }),
+    };
+    const made = new PodController({
+      pod,
+      api: createRunPodApi({ apiKey: FAKE_RUNPOD_KEY, baseUrl: runpod.url }),
+      store,
+      ledger,
+      queue: queueView,
+      policy,
+      label: LABEL,
+      pricePerGpuHourUsd: PRICE,
+      baseUrl: `http://${POD_ID}-8080.proxy/v1`,
+      setAccepting: async () => {},
+      log: createLogger('debug', (line) => logs.push(line)),
+      healthy: async () => true,
+      ...extra,
+    });
+    closers.push(() => made.close({ stopPod: false }));
+    return made;
+  };
+  /** What the ledger holds for these teams, USD. */
+  const ledgerUsd = async (teams: string[]) => {
+    let total = 0;
+    for (const team of teams) total += spendTotals(await ledger.between(team, 0, Date.now() + 3_600_000)).totalUsd;
+    return total;
+  };
+  const state = async () => (await store.status())?.state;
+  return { prefix, runpod, store, ledger, logs, queue, controller, ledgerUsd, state };
+}
+
+/** An answer on the pod as the ask worker records it. */
+function answerEntry(
+  runId: string,
+  team: string,
+  jobId: string,
+  startedAtMs: number,
+  endedAtMs: number,
+  costUsd: number,
+) {
+  return {
+    ...LABEL,
+    jobId,
+    team,
+    userId: `${team}-user`,
+    userName: `${team}-user`,
+    status: 'ok' as const,
+    startedAtMs,
+    endedAtMs,
+    promptTokens: 10,
+    completionTokens: 10,
+    gpuSeconds: 1,
+    costUsd,
+    costBasis: 'test',
+    route: 'maverick: test',
+    podRun: runId,
+  };
+}
+
+describe('the pod controller', () => {
+  it('GIVEN a long early answer and a cheap late one THEN the team served last is the late one', async () => {
+    const w = await world();
+    const control = { action: 'start' as PodAction };
+    const c = w.controller(control);
+    await c.start();
+    await until(async () => (await w.state()) === 'ready');
+    control.action = 'keep';
+    const runId = (await w.store.status())?.runId as string;
+    const t = Date.now();
+    await w.ledger.record(answerEntry(runId, 'team-early', 'early-long', t - 800, t - 300, 0.01));
+    await w.ledger.record(answerEntry(runId, 'team-late', 'late-short', t - 100, t, 0.001));
+    control.action = 'stop';
+    await until(async () => (await w.state()) === 'stopped');
+    expect(await w.store.lastTeam()).toBe('team-late');
+  });
+
+  it('GIVEN close() called before start() finished THEN start() leaves no timer behind', async () => {
+    const w = await world();
+    const timers = () => process.getActiveResourcesInfo().filter((kind) => kind === 'Timeout').length;
+    const before = timers();
+    const c = w.controller({ action: 'keep' });
+    const started = c.start();
+    await c.close({ stopPod: false });
+    await started;
+    // A lock-renewal interval left running would keep the process alive.
+    expect(timers()).toBe(before);
+  });
+});
