@@ -7,7 +7,7 @@ import { UserError } from '../errors.ts';
 import type { PodWait } from '../runpod/present.ts';
 import { type BudgetVerdict, budgetVerdict, budgetWarning } from '../spend/budget.ts';
 import type { LedgerEntry } from '../spend/ledger-entry.ts';
-import type { Pricing } from '../spend/pricing.ts';
+import { jobCost, type Pricing } from '../spend/pricing.ts';
 import { type WeeklySummary, weeklySummary } from '../spend/summary.ts';
 import { isoWeekIn, parseIsoWeekIn, type WeekRange } from '../spend/week.ts';
 import type { TeamSettings, TeamSettingsStore } from './settings.ts';
@@ -114,15 +114,17 @@ export class TeamService implements TeamPort, BudgetPort {
     }
     const spend = await this.weekSpend(team, settings.timeZone);
     const pod = await maverick.pod?.();
-    const seconds =
-      busySeconds(maverick.speed, approxTokens(prompt), maverick.maxTokens) +
-      (pod && Number.isFinite(pod.seconds) ? pod.seconds : 0);
+    // The answer's busy time as it will be charged (shared by the server's slots), and a whole cold start when
+    // the pod is stopped: the asker may be the only one to pay for that boot.
+    const answer = jobCost(maverick.pricing, busySeconds(maverick.speed, approxTokens(prompt), maverick.maxTokens));
+    const bootSeconds = pod && Number.isFinite(pod.seconds) ? pod.seconds : 0;
+    const bootUsd = (bootSeconds * maverick.pricing.pricePerGpuHourUsd * maverick.pricing.gpuCount) / 3600;
     // A pod run's boot and idle time is charged when the pod stops; a budget must count it before.
     const unsettled = (await maverick.openRunUsd?.(team)) ?? 0;
     return budgetVerdict(settings, {
       teamSpentUsd: spend.teamUsd + unsettled,
       userSpentUsd: spend.byUser.get(userId) ?? 0,
-      maverickEstimateUsd: (seconds * maverick.pricing.pricePerGpuHourUsd * maverick.pricing.gpuCount) / 3600,
+      maverickEstimateUsd: answer.costUsd + bootUsd,
     });
   }
 
