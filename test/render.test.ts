@@ -96,6 +96,16 @@ describe('platform limits', () => {
       expect(t?.length).toBeLessThanOrEqual(3000);
     }
   });
+  it('GIVEN an emoji where a cut falls THEN Discord and Slack drop it whole, never half of it', () => {
+    const lonely = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+    // The cut keeps limit - 1 characters before the ellipsis: the emoji's halves sit at 254/255 and 148/149.
+    const discordTitle = toDiscord({ title: `${'a'.repeat(254)}😀${'b'.repeat(10)}` }).embeds[0]?.title ?? '';
+    expect(discordTitle).toBe(`${'a'.repeat(254)}…`);
+    const slackHeader = toSlack({ title: `${'a'.repeat(148)}😀${'b'.repeat(10)}` }).blocks[0];
+    const headerText = slackHeader && 'text' in slackHeader ? slackHeader.text.text : '';
+    expect(headerText).toBe(`${'a'.repeat(148)}…`);
+    expect(lonely.test(discordTitle) || lonely.test(headerText)).toBe(false);
+  });
 });
 
 describe('an /ask answer with its receipt', () => {

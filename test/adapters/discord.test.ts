@@ -116,6 +116,11 @@ describe('discordCommandsJson', () => {
       for (const o of c.options) expect(o.description.length).toBeLessThanOrEqual(100);
     }
   });
+
+  it('GIVEN a description with an emoji where the cut falls THEN the emoji goes whole', () => {
+    const [cmd] = discordCommandsJson([{ ...askSpec, description: `${'a'.repeat(98)}🚀 and more` }]);
+    expect(cmd?.description).toBe(`${'a'.repeat(98)}…`);
+  });
 });
 
 describe('Discord adapter end to end (real discord.js Client, fake Discord)', () => {

@@ -1,4 +1,5 @@
 import type { CommandSpec, OptionSpec, OptionType } from '../../command/spec.ts';
+import { truncate } from '../../command/split.ts';
 
 // Application command limits (discord.com/developers/docs/interactions/application-commands#application-command-object):
 // descriptions 1–100 characters, at most 25 options and 25 choices, a string option's max_length at most 6000.
@@ -38,15 +39,11 @@ export interface DiscordCommandJson {
 /** Discord's Manage Server permission bit (1 << 5), as the API takes it: a string. */
 export const MANAGE_GUILD = '32';
 
-function cut(text: string, limit: number): string {
-  return text.length <= limit ? text : `${text.slice(0, limit - 1)}…`;
-}
-
 function optionJson(option: OptionSpec): DiscordOptionJson {
   const json: DiscordOptionJson = {
     type: OPTION_TYPES[option.type],
     name: option.name,
-    description: cut(option.description, DESCRIPTION_CHARS),
+    description: truncate(option.description, DESCRIPTION_CHARS),
   };
   if (option.required) json.required = true;
   if (option.choices) json.choices = option.choices.slice(0, MAX_CHOICES).map((c) => ({ name: c, value: c }));
@@ -73,7 +70,7 @@ export function discordCommandsJson(specs: readonly CommandSpec[]): DiscordComma
     return {
       type: CHAT_INPUT,
       name: spec.name,
-      description: cut(spec.description, DESCRIPTION_CHARS),
+      description: truncate(spec.description, DESCRIPTION_CHARS),
       options: [...required, ...optional].slice(0, MAX_OPTIONS).map(optionJson),
       ...(spec.admin ? { default_member_permissions: MANAGE_GUILD } : {}),
     };

@@ -1,4 +1,5 @@
 import type { Reply } from '../../command/reply.ts';
+import { truncate } from '../../command/split.ts';
 
 // Discord limits (discord.com/developers/docs/resources/message#embed-object-embed-limits):
 // title 256, description 4096, 25 fields, field name 256 and value 1024, footer 2048,
@@ -22,10 +23,6 @@ const COLOURS: Readonly<Record<NonNullable<Reply['tone']>, number>> = {
   warning: 0xf1c40f,
   error: 0xe74c3c,
 };
-
-function cut(text: string, limit: number): string {
-  return text.length <= limit ? text : `${text.slice(0, limit - 1)}…`;
-}
 
 export interface DiscordMessage {
   content?: string;
@@ -53,22 +50,22 @@ export function toDiscord(reply: Reply): DiscordMessage {
   const message: DiscordMessage = { embeds: [], allowed_mentions: { parse: [] } };
   if (structured) {
     message.embeds.push({
-      ...(reply.title ? { title: cut(reply.title, DISCORD_LIMITS.title) } : {}),
-      ...(description ? { description: cut(description, DISCORD_LIMITS.description) } : {}),
+      ...(reply.title ? { title: truncate(reply.title, DISCORD_LIMITS.title) } : {}),
+      ...(description ? { description: truncate(description, DISCORD_LIMITS.description) } : {}),
       color: COLOURS[reply.tone ?? 'info'],
       ...(reply.fields?.length
         ? {
             fields: reply.fields.slice(0, DISCORD_LIMITS.fields).map((f) => ({
-              name: cut(f.name, DISCORD_LIMITS.fieldName),
-              value: cut(f.value, DISCORD_LIMITS.fieldValue),
+              name: truncate(f.name, DISCORD_LIMITS.fieldName),
+              value: truncate(f.value, DISCORD_LIMITS.fieldValue),
               ...(f.inline ? { inline: true } : {}),
             })),
           }
         : {}),
-      ...(reply.footer ? { footer: { text: cut(reply.footer, DISCORD_LIMITS.footer) } } : {}),
+      ...(reply.footer ? { footer: { text: truncate(reply.footer, DISCORD_LIMITS.footer) } } : {}),
     });
   } else {
-    message.content = cut(description, DISCORD_LIMITS.content);
+    message.content = truncate(description, DISCORD_LIMITS.content);
   }
   if (reply.ephemeral) message.flags = EPHEMERAL_FLAG;
   return message;

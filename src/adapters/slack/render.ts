@@ -1,4 +1,5 @@
 import type { Reply } from '../../command/reply.ts';
+import { truncate } from '../../command/split.ts';
 
 // Slack limits (api.slack.com/reference/block-kit/blocks): header text 150,
 // section text 3000, context element text 3000, 50 blocks per message.
@@ -18,10 +19,6 @@ function mrkdwn(text: string): string {
   return escapeSlack(text).replace(/\*\*([^*]+)\*\*/g, '*$1*');
 }
 
-function cut(text: string, limit: number): string {
-  return text.length <= limit ? text : `${text.slice(0, limit - 1)}…`;
-}
-
 type Block =
   | { type: 'header'; text: { type: 'plain_text'; text: string } }
   | { type: 'section'; text: { type: 'mrkdwn'; text: string } }
@@ -36,7 +33,7 @@ export interface SlackMessage {
 
 const section = (text: string): Block => ({
   type: 'section',
-  text: { type: 'mrkdwn', text: cut(text, SLACK_LIMITS.section) },
+  text: { type: 'mrkdwn', text: truncate(text, SLACK_LIMITS.section) },
 });
 
 /** A Reply as a Slack message with Block Kit blocks. */
@@ -45,7 +42,7 @@ export function toSlack(reply: Reply): SlackMessage {
   if (reply.title) {
     blocks.push({
       type: 'header',
-      text: { type: 'plain_text', text: cut(reply.title, SLACK_LIMITS.header) },
+      text: { type: 'plain_text', text: truncate(reply.title, SLACK_LIMITS.header) },
     });
   }
   if (reply.text) blocks.push(section(mrkdwn(reply.text)));
@@ -56,11 +53,11 @@ export function toSlack(reply: Reply): SlackMessage {
   if (reply.footer)
     blocks.push({
       type: 'context',
-      elements: [{ type: 'mrkdwn', text: cut(mrkdwn(reply.footer), SLACK_LIMITS.section) }],
+      elements: [{ type: 'mrkdwn', text: truncate(mrkdwn(reply.footer), SLACK_LIMITS.section) }],
     });
   const fallback = [reply.title, reply.text].filter(Boolean).join(' — ');
   return {
-    text: cut(escapeSlack(fallback.replace(/\*\*/g, '')), SLACK_LIMITS.section),
+    text: truncate(escapeSlack(fallback.replace(/\*\*/g, '')), SLACK_LIMITS.section),
     blocks: blocks.slice(0, SLACK_LIMITS.blocks),
     response_type: reply.ephemeral ? 'ephemeral' : 'in_channel',
   };
