@@ -92,6 +92,8 @@ export class PodController {
   private lastApiError = 0;
   private lastState: PodStatus['state'] = 'stopped';
   private poked = false;
+  /** The last getPod answered "no such pod": a second one in a row ends the run. */
+  private podMissing = false;
 
   constructor(private readonly o: PodControllerOptions) {
     this.now = o.now ?? Date.now;
@@ -247,14 +249,18 @@ export class PodController {
   /** Make the stored state agree with RunPod's. */
   private async reconcile(status: PodStatus, pod: PodInfo | undefined): Promise<PodStatus> {
     const up = pod?.desiredStatus === 'RUNNING';
+    const missedBefore = this.podMissing;
+    this.podMissing = pod === undefined;
     if (up && status.state === 'stopped') {
       const uptimeMs = (pod?.runtime?.uptimeSeconds ?? 0) * 1000;
+      // The seconds up to the last run's end are settled already: never bill them twice.
+      const lastEndMs = (await this.o.store.lastRunEndMs()) ?? 0;
       this.o.log.warn('found the pod running with no run accounting for it: adopting it', { podId: status.podId });
       return this.update(status, {
         state: 'booting',
         sinceMs: this.now(),
         runId: randomUUID(),
-        runStartedAtMs: this.now() - uptimeMs,
+        runStartedAtMs: Math.max(this.now() - uptimeMs, lastEndMs),
         readyAtMs: undefined,
         stopRequestedAtMs: undefined,
         note: 'found running',
@@ -265,6 +271,8 @@ export class PodController {
       return this.stop(status, status.note ?? 'finishing an interrupted stop');
     }
     if (!up && status.state !== 'stopped') {
+      // RunPod's reads are not always current: one "no such pod" for a live run is not enough to end it.
+      if (!pod && !missedBefore && status.state !== 'stopping') return status;
       if (status.state !== 'stopping') this.o.log.warn('the pod stopped outside fitbot', { podId: status.podId });
       return this.endRun(status, pod ? 'stopped' : 'pod not found');
     }

@@ -117,6 +117,12 @@ export class PodStore {
       .exec();
   }
 
+  /** When the latest finished run ended, ms; undefined before the first. */
+  async lastRunEndMs(): Promise<number | undefined> {
+    const [, score] = await this.redis.zrange(`${this.base}:runs`, '0', '0', 'REV', 'WITHSCORES');
+    return score === undefined ? undefined : Number(score);
+  }
+
   /** Pod-seconds billed within [fromMs, toMs) by finished runs. */
   async billedSecondsBetween(fromMs: number, toMs: number): Promise<number> {
     const ids = await this.redis.zrangebyscore(`${this.base}:runs`, fromMs, '+inf');

@@ -55,9 +55,10 @@ export interface FakePodSeed {
 /**
  * How a call fails: an HTTP status, a GraphQL error (HTTP 200, `errors`), RunPod's "not enough free
  * GPUs" (for a deploy: "no longer any instances available"), a connection reset, or no answer at all.
- * REST calls answer the two GraphQL-only kinds with HTTP 500 and `{ error, status }`.
+ * `not-found` answers as if the pod did not exist (`pod: null`, REST 404) while it does: a stale read.
+ * REST calls answer the GraphQL-only kinds with HTTP 500 and `{ error, status }`.
  */
-export type FailureKind = 'http-500' | 'http-429' | 'graphql-error' | 'no-gpus' | 'reset' | 'hang';
+export type FailureKind = 'http-500' | 'http-429' | 'graphql-error' | 'no-gpus' | 'not-found' | 'reset' | 'hang';
 
 export interface FakeRunPodOptions {
   pods?: FakePodSeed[];
@@ -463,6 +464,13 @@ export async function startFakeRunPod(options: FakeRunPodOptions = {}): Promise<
           429,
           isGraphQL ? { errors: [{ message: 'Too Many Requests' }] } : { error: 'Too Many Requests', status: 429 },
         );
+      case 'not-found':
+        if (!isGraphQL) return sendJson(res, 404, { error: 'pod not found', status: 404 });
+        if (operation === 'pod') return sendJson(res, 200, { data: { pod: null } });
+        return sendJson(res, 200, {
+          errors: [{ message: 'Pod not found.', path: [operation] }],
+          data: { [operation]: null },
+        });
       case 'graphql-error':
       case 'no-gpus': {
         const message =

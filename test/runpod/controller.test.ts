@@ -41,6 +41,8 @@ afterAll(async () => {
   redis.disconnect();
 });
 
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
 async function world(seed: { running?: boolean } = {}) {
   round++;
   const prefix = `${PREFIX}-${round}`;
@@ -173,5 +175,37 @@ describe('the pod controller', () => {
     await started;
     // A lock-renewal interval left running would keep the process alive.
     expect(timers()).toBe(before);
+  });
+
+  it('GIVEN one stale "no such pod" answer for the running pod THEN its run goes on', async () => {
+    const w = await world();
+    const control = { action: 'start' as PodAction };
+    const c = w.controller(control);
+    await c.start();
+    await until(async () => (await w.state()) === 'ready');
+    control.action = 'keep';
+    const runId = (await w.store.status())?.runId;
+    w.runpod.failNext(1, 'not-found');
+    await until(() => w.runpod.calls.some((call) => call.failure === 'not-found'));
+    await sleep(200);
+    expect(await w.store.status()).toMatchObject({ state: 'ready', runId });
+    expect(await w.store.billedSecondsBetween(0, Date.now())).toBe(0);
+  });
+
+  it('GIVEN a run ended on "no such pod" and the pod then found running THEN the adopted run starts where the last one ended', async () => {
+    const w = await world();
+    const control = { action: 'start' as PodAction };
+    const c = w.controller(control);
+    await c.start();
+    await until(async () => (await w.state()) === 'ready');
+    control.action = 'keep';
+    // Long enough for an uptime of 2 s: adopted from its uptime, the new run would overlap the settled one.
+    await sleep(2100);
+    w.runpod.failNext(2, 'not-found');
+    await until(() => w.logs.some((line) => line.includes('adopting')));
+    control.action = 'stop';
+    await until(async () => (await w.state()) === 'stopped' && w.runpod.pod(POD_ID)?.desiredStatus === 'EXITED');
+    const billed = w.runpod.totalBilledUsd();
+    expect(Math.abs((await w.ledgerUsd(['unattributed'])) - billed)).toBeLessThan(billed * 0.05);
   });
 });
