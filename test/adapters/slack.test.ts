@@ -324,6 +324,20 @@ describe('toSlackMessages', () => {
     for (const s of sections) expect(s.length).toBeLessThanOrEqual(SECTION_LIMIT);
     expect(unescapeSlack(sections.join(' ')).replace(/\s+/g, ' ').trim()).toBe(text.trim());
   });
+
+  it('GIVEN a fence followed by a 2,992-character word THEN it returns, sections within 3,000', () => {
+    const text = `\`\`\`${'a'.repeat(2992)}\n${'b'.repeat(100)}\n\`\`\``;
+    const sections = toSlackMessages({ text }).flatMap((m) => sectionTexts(m));
+    for (const s of sections) expect(s.length).toBeLessThanOrEqual(SECTION_LIMIT);
+    expect(sections.join('')).toContain('b'.repeat(100));
+  });
+
+  it('GIVEN a 3,500-character blob in a code block THEN three sections in one message, not thousands', () => {
+    const text = `Here is the blob:\n\n\`\`\`${'A'.repeat(3500)}\n\`\`\`\nDone.`;
+    const messages = toSlackMessages({ text });
+    expect(messages).toHaveLength(1);
+    expect(sectionTexts(messages[0])).toHaveLength(3);
+  });
 });
 
 describe('manifest.yml', () => {
