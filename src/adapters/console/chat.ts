@@ -42,17 +42,21 @@ export async function runConsoleChat(options: ConsoleChatOptions): Promise<void>
       prompt();
       continue;
     }
-    let answered: () => void = () => {};
+    let answered = false;
+    let markAnswered: () => void = () => {};
     const answer = new Promise<void>((resolve) => {
-      answered = resolve;
+      markAnswered = resolve;
     });
     const followUp: FollowUp = async (reply) => {
+      answered = true;
       if (options.interactive) output.write('\n');
       print(reply);
-      answered();
+      markAnswered();
       prompt();
     };
     const reply = await dispatch({ kind: 'text', line }, options.context(followUp, lineNumber), options.dispatch);
+    // The answer came (and followUp prompted) while the command ran: a "queued" notice now would be stale, as on Discord and Slack.
+    if (reply.awaiting && answered) continue;
     print(reply);
     if (reply.awaiting) {
       const waiting = withTimeout(answer, options.followUpTimeoutMs, () =>
