@@ -181,7 +181,10 @@ export class PodController {
     await this.observe(waiting, running);
 
     const pod = await this.o.api.getPod(status.podId).catch((error: Error) => this.apiFailed(error));
-    if (pod !== 'failed') status = await this.reconcile(status, pod);
+    if (pod !== 'failed') {
+      status = await this.reconcile(status, pod);
+      await this.terminateReplaced();
+    }
     // While the API is down a booting pod's /health is still watched (and its timeout kept).
     if (status.state === 'booting') status = await this.boot(status, pod === 'failed' ? undefined : pod);
     this.lastState = status.state;
@@ -309,17 +312,29 @@ export class PodController {
         sinceMs: this.now(),
         note: 'recreated: the old pod had no GPUs',
       });
-      await this.o.api
-        .terminatePod(pod.id)
-        .catch((error: Error) =>
-          this.o.log.error('could not terminate the zero-GPU pod', { podId: pod.id, error: error.message }),
-        );
+      await this.o.store.markForTermination(pod.id);
+      await this.terminateReplaced();
       return recreated;
     } catch (error) {
       const why = `the pod resumed with zero GPUs and could not be recreated: ${error instanceof Error ? error.message : String(error)}`;
       this.o.log.error('pod recreate failed', { podId: pod.id, error: why });
       const stopped = await this.stop(status, why);
       return this.update(stopped, { coolDownUntilMs: this.now() + 10 * 60_000, note: why });
+    }
+  }
+
+  /** Terminate the pods recreates replaced; one RunPod did not take is kept and tried again next tick. */
+  private async terminateReplaced(): Promise<void> {
+    for (const podId of await this.o.store.podsToTerminate()) {
+      try {
+        await this.o.api.terminatePod(podId);
+        await this.o.store.terminated(podId);
+      } catch (error) {
+        this.o.log.error('could not terminate a replaced pod; trying again next tick', {
+          podId,
+          error: error instanceof Error ? error.message : String(error),
+        });
+      }
     }
   }
 

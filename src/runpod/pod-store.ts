@@ -134,6 +134,19 @@ export class PodStore {
     }, 0);
   }
 
+  /** A pod a recreate replaced: to terminate, kept here until RunPod has taken the terminate (a crash included). */
+  async markForTermination(podId: string): Promise<void> {
+    await this.redis.sadd(`${this.base}:to-terminate`, podId);
+  }
+
+  async podsToTerminate(): Promise<string[]> {
+    return this.redis.smembers(`${this.base}:to-terminate`);
+  }
+
+  async terminated(podId: string): Promise<void> {
+    await this.redis.srem(`${this.base}:to-terminate`, podId);
+  }
+
   /** The team the pod served last: it pays for a run that served nobody. */
   async lastTeam(): Promise<string | undefined> {
     return (await this.redis.get(`${this.base}:last-team`)) ?? undefined;

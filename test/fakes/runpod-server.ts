@@ -127,8 +127,8 @@ export interface FakeRunPod {
   totalBilledSeconds(): number;
   /** USD across every pod: billed seconds × each pod's costPerHr. */
   totalBilledUsd(): number;
-  /** The next `n` calls fail this way (queued after any already queued). */
-  failNext(n: number, kind: FailureKind): void;
+  /** The next `n` calls (of `operation` only, if given) fail this way, queued after any already queued. */
+  failNext(n: number, kind: FailureKind, operation?: string): void;
   /** Every call fails this way for `ms` of the fake's clock: the API down for a while. */
   failFor(ms: number, kind?: FailureKind): void;
   /** The next resume succeeds but the pod comes back with no GPUs: gpuCount 0, `runtime.gpus: []`. */
@@ -176,7 +176,7 @@ export async function startFakeRunPod(options: FakeRunPodOptions = {}): Promise<
   const pods = new Map<string, PodState>();
   const calls: FakeCall[] = [];
   const listeners = new Set<FakePodListener>();
-  const queued: FailureKind[] = [];
+  const queued: { kind: FailureKind; operation?: string }[] = [];
   let down: { untilMs: number; kind: FailureKind } | undefined;
   let zeroGpusNext = false;
   let created = 0;
@@ -369,7 +369,7 @@ export async function startFakeRunPod(options: FakeRunPodOptions = {}): Promise<
     const call: FakeCall = { operation, atMs: now(), path: req.url ?? '/', ...(input ? { input } : {}) };
     calls.push(call);
 
-    const failure = nextFailure();
+    const failure = nextFailure(operation);
     if (failure) {
       call.failure = failure;
       return sendFailure(res, failure, isGraphQL, operation);
@@ -437,10 +437,11 @@ export async function startFakeRunPod(options: FakeRunPodOptions = {}): Promise<
     return sendJson(res, 200, restPod(pod));
   }
 
-  function nextFailure(): FailureKind | undefined {
+  function nextFailure(operation: string): FailureKind | undefined {
     if (down && now() < down.untilMs) return down.kind;
     down = undefined;
-    return queued.shift();
+    const at = queued.findIndex((q) => q.operation === undefined || q.operation === operation);
+    return at < 0 ? undefined : queued.splice(at, 1)[0]?.kind;
   }
 
   function sendFailure(res: ServerResponse, kind: FailureKind, isGraphQL: boolean, operation: string) {
@@ -503,8 +504,8 @@ export async function startFakeRunPod(options: FakeRunPodOptions = {}): Promise<
     },
     totalBilledSeconds: () => [...pods.values()].reduce((s, p) => s + billedMsOf(p) / 1000, 0),
     totalBilledUsd: () => [...pods.values()].reduce((s, p) => s + (billedMsOf(p) / 3_600_000) * p.costPerHr, 0),
-    failNext(n, kind) {
-      for (let i = 0; i < n; i += 1) queued.push(kind);
+    failNext(n, kind, operation) {
+      for (let i = 0; i < n; i += 1) queued.push(operation === undefined ? { kind } : { kind, operation });
     },
     failFor(ms, kind = 'http-500') {
       down = { untilMs: now() + ms, kind };

@@ -208,4 +208,18 @@ describe('the pod controller', () => {
     const billed = w.runpod.totalBilledUsd();
     expect(Math.abs((await w.ledgerUsd(['unattributed'])) - billed)).toBeLessThan(billed * 0.05);
   });
+
+  it('GIVEN the zero-GPU pod a recreate replaced WHEN its terminate fails THEN it is tried again until RunPod takes it', async () => {
+    const w = await world();
+    w.runpod.failNext(2, 'http-500', 'podTerminate');
+    w.runpod.zeroGpusOnNextResume();
+    const control = { action: 'start' as PodAction };
+    const c = w.controller(control);
+    await c.start();
+    await until(async () => (await w.state()) === 'ready');
+    control.action = 'keep';
+    expect((await w.store.status())?.podId).not.toBe(POD_ID);
+    await until(() => w.runpod.pod(POD_ID)?.desiredStatus === 'TERMINATED', 3000);
+    expect(w.runpod.calls.filter((call) => call.operation === 'podTerminate')).toHaveLength(3);
+  });
 });
