@@ -48,8 +48,14 @@ export interface CostInputs {
   usage?: Usage;
 }
 
-export function roundCents(usd: number): number {
-  return Math.round(usd * 100) / 100;
+/** Dollars to cents, or to tenths of a cent below $0.10 so small hourly rates do not read as $0.00 or $0.01. */
+export function usd(x: number): string {
+  if (x !== 0 && Math.abs(x) < 0.1) return `$${x.toFixed(3)}`;
+  return `$${x.toFixed(2)}`;
+}
+
+export function roundCents(amountUsd: number): number {
+  return Math.round(amountUsd * 100) / 100;
 }
 
 /**
@@ -106,9 +112,7 @@ export function costEstimate(inputs: CostInputs): CostEstimate {
   };
   if (inputs.usage && perHourUsd !== null) {
     const totalUsd = roundCents(inputs.usage.hours * perHourUsd);
-    const unit = price
-      ? `${count} GPU${count > 1 ? 's' : ''} × $${price.perGpuHourUsd.toFixed(2)}`
-      : `$${perHourUsd.toFixed(2)}/h`;
+    const unit = price ? `${count} GPU${count > 1 ? 's' : ''} × ${usd(price.perGpuHourUsd)}` : `${usd(perHourUsd)}/h`;
     estimate.usage = {
       ...inputs.usage,
       totalUsd,

@@ -1,5 +1,6 @@
 import type { Reply, ReplyField } from '../command/reply.ts';
 import type { PriceQuote } from './catalog/types.ts';
+import { usd } from './cost.ts';
 import type { Alternative, FitResult, Verdict } from './engine.ts';
 import { type LaunchPlan, launchPlan } from './launch.ts';
 
@@ -26,11 +27,6 @@ export function gb(x: number): string {
 /** Two significant figures below 10, whole numbers above. */
 export function tokensPerSec(x: number): string {
   return x >= 10 ? Math.round(x).toString() : x.toPrecision(2);
-}
-
-export function usd(x: number): string {
-  if (x !== 0 && Math.abs(x) < 0.1) return `$${x.toFixed(3)}`;
-  return `$${x.toFixed(2)}`;
 }
 
 /** `8192` → `8K`, `1048576` → `1M`, `112982` → `110K`. */
