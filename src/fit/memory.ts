@@ -58,13 +58,15 @@ export type MemoryLimit = 'default' | 'raised';
  * Memory one device lets a model use, bytes. Apple: the GPU's default wired
  * limit (about 2/3 of RAM up to 32 GB, 75 % from 36 GB, 91 % on 512 GB —
  * REFERENCE.md; sizes between 128 and 512 GB are taken as 75 %, an ESTIMATE),
- * or RAM minus an OS reserve after `iogpu.wired_limit_mb` is raised.
+ * or RAM minus an OS reserve after `iogpu.wired_limit_mb` is raised — never
+ * less than the default, since on 8–16 GB Macs the reserve would eat more than
+ * the default limit leaves.
  */
 export function usableBytes(device: HardwareSpec, memoryGB: number, limit: MemoryLimit): number {
   if (device.kind === 'apple') {
-    if (limit === 'raised') return (memoryGB - OS_RESERVE_GIB) * GIB;
     const fraction = memoryGB <= 32 ? 2 / 3 : memoryGB >= 512 ? 0.91 : 0.75;
-    return fraction * memoryGB * GIB;
+    const defaultBytes = fraction * memoryGB * GIB;
+    return limit === 'raised' ? Math.max(defaultBytes, (memoryGB - OS_RESERVE_GIB) * GIB) : defaultBytes;
   }
   if (device.unified || device.kind === 'cpu') return (memoryGB - OS_RESERVE_GIB) * GIB;
   return NVIDIA_USABLE_FRACTION * memoryGB * GIB;
