@@ -162,16 +162,30 @@ export function resolveHardware(catalog: Catalog, text: string): HardwareChoice 
 
   const cleaned = rest.replace(/\([^)]*\)/g, ' ').trim();
   const direct = findByName(catalog.hardware, cleaned) ?? findByName(catalog.hardware, stripNoise(cleaned));
-  if (direct) return { device: direct, count, memoryGB: direct.memoryGB };
+  if (direct) return oneBox({ device: direct, count, memoryGB: direct.memoryGB });
 
   const sized = MEMORY_SUFFIX.exec(stripNoise(cleaned));
   if (sized?.[1] && sized[2]) {
     const memoryGB = Number(sized[2]);
     const device = pickConfiguration(catalog.hardware, sized[1], memoryGB);
-    if (device) return { device, count, memoryGB };
+    if (device) return oneBox({ device, count, memoryGB });
   }
   const suggestions = suggestionsFor(catalog.hardware, stripNoise(cleaned) || cleaned);
   throw new UserError(`unknown hardware '${clip(text)}'${didYouMean(suggestions)}`);
+}
+
+/**
+ * Unified-memory machines (Macs, Strix Halo, DGX Spark) are one per box: several
+ * of them would run over the network (llama.cpp RPC), which /fit does not model.
+ */
+function oneBox(choice: HardwareChoice): HardwareChoice {
+  const { device, count } = choice;
+  if (count > 1 && (device.kind === 'apple' || device.kind === 'cpu' || device.unified)) {
+    throw new UserError(
+      `${device.name} is one machine: /fit does not pool ${count} of them (that would be llama.cpp RPC over the network) — ask for one`,
+    );
+  }
+  return choice;
 }
 
 function stripNoise(text: string): string {

@@ -92,3 +92,17 @@ describe('resolveHardware', () => {
     expect(() => resolveHardware(catalog, text)).toThrow(message);
   });
 });
+
+describe('resolveHardware: unified-memory machines', () => {
+  it.each(['2x m4 max 128gb', 'm4 max 128gb x2', '2x m3 ultra', '2x strix halo', '3x dgx spark'])(
+    'GIVEN %j THEN a UserError: one machine, no pooling across the network',
+    (text) => {
+      expect(() => resolveHardware(catalog, text)).toThrow(UserError);
+      expect(() => resolveHardware(catalog, text)).toThrow(/is one machine: \/fit does not pool \d of them/);
+    },
+  );
+
+  it('GIVEN one of them THEN it resolves', () => {
+    expect(resolveHardware(catalog, '1x m4 max 128gb')).toMatchObject({ count: 1, memoryGB: 128 });
+  });
+});
