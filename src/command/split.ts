@@ -70,6 +70,7 @@ function splitsPair(text: string, at: number): boolean {
  * fence and tag (the tag is dropped when the limit leaves no room for it).
  * The whitespace a cut lands on is dropped outside code blocks; inside them
  * only the line break the closing fence stands in for, so indentation survives.
+ * Fences longer than a quarter of the limit may not stay balanced (no room).
  */
 export function splitText(text: string, limit: number): string[] {
   if (limit < 2) throw new RangeError(`splitText needs a limit of at least 2 (an emoji), got ${limit}`);
@@ -138,12 +139,14 @@ function after(text: string, at: number, inside: Block | undefined): number {
  * The best cut in (from, from + max]: a paragraph break, else a line break,
  * else a space (not in code) in the window's second half; else the latest of
  * those; else the latest position that keeps pairs, backtick runs and blocks
- * whole; else the window's end, off a surrogate pair.
+ * whole; else one that keeps pairs and runs whole (an empty block is better
+ * than a broken fence); else the window's end, off a surrogate pair.
  */
 function cutAt(text: string, blocks: readonly Block[], from: number, max: number): number {
   const end = from + max;
+  const whole = (at: number): boolean => !splitsPair(text, at) && !(text[at - 1] === '`' && text[at] === '`');
   const keeps = (at: number): boolean => {
-    if (splitsPair(text, at) || (text[at - 1] === '`' && text[at] === '`')) return false;
+    if (!whole(at)) return false;
     const block = blockAt(blocks, at);
     if (!block) return true;
     // Some code on each side, or one piece would hold an empty block.
@@ -173,6 +176,7 @@ function cutAt(text: string, blocks: readonly Block[], from: number, max: number
   const latest = Math.max(paragraph ?? 0, line ?? 0, space ?? 0);
   if (latest > from) return latest;
   for (let at = end; at > from; at--) if (keeps(at)) return at;
+  for (let at = end; at > from; at--) if (whole(at)) return at;
   return splitsPair(text, end) ? end - 1 : end;
 }
 

@@ -78,12 +78,14 @@ describe('splitText', () => {
       fc.property(awkwardText, fc.integer({ min: 24, max: 400 }), (text, limit) => {
         const pieces = splitText(text, limit);
         const unclosed = endsInsideFence(text);
+        // A fence longer than a quarter of the limit may leave no room to close and reopen it.
+        const fencesFit = Math.max(0, ...[...text.matchAll(/`+/g)].map((m) => m[0].length)) <= limit / 4;
         for (const [i, piece] of pieces.entries()) {
           expect(piece.length).toBeLessThanOrEqual(limit);
           expect(piece.length).toBeGreaterThan(0);
           expect(hasLoneSurrogate(piece)).toBe(false);
           // A text that leaves a block open leaves its last piece open too.
-          if (!(unclosed && i === pieces.length - 1)) expect(endsInsideFence(piece)).toBe(false);
+          if (fencesFit && !(unclosed && i === pieces.length - 1)) expect(endsInsideFence(piece)).toBe(false);
         }
         expect(rejoins(text, pieces)).toBe(true);
       }),
