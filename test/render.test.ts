@@ -17,7 +17,12 @@ const CASES: { name: string; reply: Reply; discord: unknown; slack: unknown; tex
     },
     slack: {
       text: "unknown model 'mavrick' — did you mean maverick?",
-      blocks: [{ type: 'section', text: { type: 'mrkdwn', text: "unknown model 'mavrick' — did you mean maverick?" } }],
+      blocks: [
+        {
+          type: 'section',
+          text: { type: 'mrkdwn', text: "unknown model 'mavrick' — did you mean maverick?", verbatim: true },
+        },
+      ],
       response_type: 'ephemeral',
     },
     text: "unknown model 'mavrick' — did you mean maverick?",
@@ -48,10 +53,10 @@ const CASES: { name: string; reply: Reply; discord: unknown; slack: unknown; tex
       text: 'Scout Q4_K_M on RTX 4090: fits — Fits, with 3.0 GB to spare.',
       blocks: [
         { type: 'header', text: { type: 'plain_text', text: 'Scout Q4_K_M on RTX 4090: fits' } },
-        { type: 'section', text: { type: 'mrkdwn', text: '*Fits*, with 3.0 GB to spare.' } },
-        { type: 'section', text: { type: 'mrkdwn', text: '*Speed*\n~19 tok/s est.' } },
-        { type: 'section', text: { type: 'mrkdwn', text: '```llama-server -ngl 99```' } },
-        { type: 'context', elements: [{ type: 'mrkdwn', text: 'est. = estimate' }] },
+        { type: 'section', text: { type: 'mrkdwn', text: '*Fits*, with 3.0 GB to spare.', verbatim: true } },
+        { type: 'section', text: { type: 'mrkdwn', text: '*Speed*\n~19 tok/s est.', verbatim: true } },
+        { type: 'section', text: { type: 'mrkdwn', text: '```llama-server -ngl 99```', verbatim: true } },
+        { type: 'context', elements: [{ type: 'mrkdwn', text: 'est. = estimate', verbatim: true }] },
       ],
       response_type: 'in_channel',
     },
@@ -66,7 +71,11 @@ const CASES: { name: string; reply: Reply; discord: unknown; slack: unknown; tex
       blocks: [
         {
           type: 'section',
-          text: { type: 'mrkdwn', text: 'hi @everyone &lt;!channel&gt; &lt;@U123&gt; &lt;!subteam^S1&gt;' },
+          text: {
+            type: 'mrkdwn',
+            text: 'hi @everyone &lt;!channel&gt; &lt;@U123&gt; &lt;!subteam^S1&gt;',
+            verbatim: true,
+          },
         },
       ],
       response_type: 'in_channel',

@@ -10,7 +10,7 @@ import type { Logger } from '../../log.ts';
 import type { FitbotMetrics } from '../../ops/metrics.ts';
 import type { ReplyJobData } from '../../queue/jobs.ts';
 import { ackFirstQueue } from '../ack-first.ts';
-import { escapeSlack, SLACK_LIMITS, type SlackMessage, toSlack } from './render.ts';
+import { escapeSlack, mrkdwnText, SLACK_LIMITS, type SlackMessage, toSlack } from './render.ts';
 
 // A response_url takes at most 5 messages within 30 minutes of the command
 // (api.slack.com/interactivity/handling#message_responses).
@@ -136,7 +136,7 @@ export async function startSlack(options: SlackAdapterOptions): Promise<SlackAda
     await app.client.chat.postMessage({
       channel,
       text: `${mention} ${message.text}`,
-      blocks: [{ type: 'section', text: { type: 'mrkdwn', text: `${mention}, your answer:` } }, ...message.blocks],
+      blocks: [{ type: 'section', text: mrkdwnText(`${mention}, your answer:`) }, ...message.blocks],
     });
   }
 

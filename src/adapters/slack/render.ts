@@ -21,8 +21,22 @@ function mrkdwn(text: string): string {
 
 type Block =
   | { type: 'header'; text: { type: 'plain_text'; text: string } }
-  | { type: 'section'; text: { type: 'mrkdwn'; text: string } }
-  | { type: 'context'; elements: { type: 'mrkdwn'; text: string }[] };
+  | { type: 'section'; text: MrkdwnText }
+  | { type: 'context'; elements: MrkdwnText[] };
+
+/**
+ * A mrkdwn text object. `verbatim: true` because these carry user and model text:
+ * by default Slack would still link bare channel names and parse some mentions
+ * that escaping leaves as plain text (api.slack.com/reference/block-kit/composition-objects#text).
+ * Mentions written as `<@U…>` (only fitbot's own) still work.
+ */
+export interface MrkdwnText {
+  type: 'mrkdwn';
+  text: string;
+  verbatim: true;
+}
+
+export const mrkdwnText = (text: string): MrkdwnText => ({ type: 'mrkdwn', text, verbatim: true });
 
 export interface SlackMessage {
   /** Fallback text for notifications and clients without blocks. */
@@ -33,7 +47,7 @@ export interface SlackMessage {
 
 const section = (text: string): Block => ({
   type: 'section',
-  text: { type: 'mrkdwn', text: truncate(text, SLACK_LIMITS.section) },
+  text: mrkdwnText(truncate(text, SLACK_LIMITS.section)),
 });
 
 /** A Reply as a Slack message with Block Kit blocks. */
@@ -53,7 +67,7 @@ export function toSlack(reply: Reply): SlackMessage {
   if (reply.footer)
     blocks.push({
       type: 'context',
-      elements: [{ type: 'mrkdwn', text: truncate(mrkdwn(reply.footer), SLACK_LIMITS.section) }],
+      elements: [mrkdwnText(truncate(mrkdwn(reply.footer), SLACK_LIMITS.section))],
     });
   const fallback = [reply.title, reply.text].filter(Boolean).join(' — ');
   return {
