@@ -25,7 +25,14 @@ export function parseUsage(text: string): Usage {
   return { hours, period };
 }
 
-export type CostBasis = 'team-price' | 'rental-secure' | 'rental-community' | 'electricity' | 'unknown';
+/** `no-rental-price`: a data-centre part the catalog has no rental quote for, so no cost is given. */
+export type CostBasis =
+  | 'team-price'
+  | 'rental-secure'
+  | 'rental-community'
+  | 'electricity'
+  | 'no-rental-price'
+  | 'unknown';
 
 export interface CostEstimate {
   /** Headline cost of running the whole configuration for an hour, USD; null when unknown. */
@@ -54,15 +61,22 @@ export function usd(x: number): string {
   return `$${x.toFixed(2)}`;
 }
 
+/** The rental price a cost is based on: secure cloud when known (dearer, more available), else community. */
+export function rentalQuote(device: HardwareSpec): PriceQuote | undefined {
+  return device.prices?.secure ?? device.prices?.community;
+}
+
 export function roundCents(amountUsd: number): number {
   return Math.round(amountUsd * 100) / 100;
 }
 
 /**
  * Cost of a configuration. Data-centre parts are priced as rentals (secure cloud
- * when known, the dearer and more available tier); owned parts by electricity
- * (board power × price per kWh), with rental prices shown beside; a team's own
- * `pricePerHourUsd` beats both. Cost per million tokens = $/h ÷ (tok/s × 3600) × 10^6.
+ * when known, the dearer and more available tier) and get no cost without a
+ * rental quote: their electricity is not what using one costs; owned parts by
+ * electricity (board power × price per kWh), with rental prices shown beside; a
+ * team's own `pricePerHourUsd` beats all. Cost per million tokens = $/h ÷
+ * (tok/s × 3600) × 10^6.
  */
 export function costEstimate(inputs: CostInputs): CostEstimate {
   const { device, count } = inputs;
@@ -80,21 +94,19 @@ export function costEstimate(inputs: CostInputs): CostEstimate {
   let perHourUsd: number | null = null;
   let basis: CostBasis = 'unknown';
   let price: PriceQuote | undefined;
-  const rentalQuote = rental.secure ?? rental.community;
+  const quote = rentalQuote(device);
   if (device.pricePerHourUsd !== undefined) {
     perHourUsd = device.pricePerHourUsd * count;
     basis = 'team-price';
-  } else if (device.datacenter && rentalQuote) {
-    price = rentalQuote;
-    perHourUsd = rentalQuote.perGpuHourUsd * count;
+  } else if (quote && (device.datacenter || !electricity)) {
+    price = quote;
+    perHourUsd = quote.perGpuHourUsd * count;
     basis = rental.secure ? 'rental-secure' : 'rental-community';
+  } else if (device.datacenter) {
+    basis = 'no-rental-price';
   } else if (electricity) {
     perHourUsd = electricity.perHourUsd;
     basis = 'electricity';
-  } else if (rentalQuote) {
-    price = rentalQuote;
-    perHourUsd = rentalQuote.perGpuHourUsd * count;
-    basis = rental.secure ? 'rental-secure' : 'rental-community';
   }
 
   const per1MTokensUsd =

@@ -2,7 +2,7 @@ import { UserError } from '../errors.ts';
 import type { MeasuredPromptSpeed } from './calibration.ts';
 import type { KvCacheType } from './catalog/quants.ts';
 import type { Catalog, HardwareSpec, ModelFile, ModelSpec } from './catalog/types.ts';
-import { type CostEstimate, costEstimate, type Usage } from './cost.ts';
+import { type CostEstimate, costEstimate, rentalQuote, type Usage } from './cost.ts';
 import {
   GB,
   GIB,
@@ -419,7 +419,7 @@ function defaultRamGB(device: HardwareSpec): number {
 /** Price to rent for an hour, for ranking hardware on one scale: the team's own price, else secure, else community. */
 function rentalPerHourUsd(device: HardwareSpec, count: number): number | undefined {
   if (device.pricePerHourUsd !== undefined) return device.pricePerHourUsd * count;
-  const quote = device.prices?.secure ?? device.prices?.community;
+  const quote = rentalQuote(device);
   return quote ? quote.perGpuHourUsd * count : undefined;
 }
 

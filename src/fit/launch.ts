@@ -1,3 +1,4 @@
+import { rentalQuote } from './cost.ts';
 import type { Evaluation, FitConfig } from './engine.ts';
 import { OS_RESERVE_GIB } from './memory.ts';
 
@@ -10,7 +11,7 @@ const VOLUME_MARGIN = 1.1;
 export interface LaunchPlan {
   /** The command line that runs this configuration, or undefined when nothing fits. */
   command?: string;
-  /** For rented GPUs that hold the configuration: what to ask RunPod for. */
+  /** For data-centre GPUs with a rental price that hold the configuration: what to ask RunPod for. */
   pod?: { gpu: string; gpuCount: number; volumeGB: number };
 }
 
@@ -30,13 +31,15 @@ function modelArgument(config: FitConfig): string {
 export function launchPlan(config: FitConfig, evaluation: Evaluation): LaunchPlan {
   // Nothing to run and no pod to rent for a configuration that does not fit: the alternatives say what would.
   if (evaluation.verdict === 'no-fit') return {};
-  const pod = config.device.datacenter
-    ? {
-        gpu: config.device.name,
-        gpuCount: config.count,
-        volumeGB: Math.ceil(config.file.sizeGB * VOLUME_MARGIN),
-      }
-    : undefined;
+  // A pod only where RunPod is known to rent the part: the catalog has its price.
+  const pod =
+    config.device.datacenter && rentalQuote(config.device)
+      ? {
+          gpu: config.device.name,
+          gpuCount: config.count,
+          volumeGB: Math.ceil(config.file.sizeGB * VOLUME_MARGIN),
+        }
+      : undefined;
 
   const totalContext = config.contextTokens * config.parallel;
   let command: string;

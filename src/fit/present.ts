@@ -109,7 +109,11 @@ function speedField(r: FitResult): ReplyField {
 function costField(r: FitResult): ReplyField {
   const c = r.evaluation.cost;
   const lines: string[] = [];
-  if (c.perHourUsd === null) {
+  if (c.basis === 'no-rental-price') {
+    lines.push(
+      `no rental price in the catalog for ${r.config.device.name}, so no cost per hour or per 1M tokens (add your price with --catalog)`,
+    );
+  } else if (c.perHourUsd === null) {
     lines.push('no price or board power in the catalog (add one with --catalog)');
   } else {
     const basis =

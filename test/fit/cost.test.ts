@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { fitReply } from '../../src/fit/present.ts';
 import { fitOf } from '../helpers.ts';
 
 /** The numbers of a usage formula `H h × [N GPUs ×] $R[/h] = $T a period`. */
@@ -17,5 +18,30 @@ describe('usage cost formula', () => {
     const formula = fitOf(m, q, h, { usage: { hours, period: 'week' } }).evaluation.cost.usage?.formula ?? '';
     const p = formulaParts(formula);
     expect(Math.abs(p.hours * p.count * p.rate - p.total), formula).toBeLessThanOrEqual(0.01);
+  });
+});
+
+describe('data-centre GPUs without a rental price', () => {
+  const costText = (r: ReturnType<typeof fitOf>) => fitReply(r).fields?.find((f) => f.name === 'Cost')?.value ?? '';
+  const pod = (r: ReturnType<typeof fitOf>) => fitReply(r).fields?.find((f) => f.name === 'Pod to ask for');
+
+  it.each([
+    ['maverick', 'q4', '2x mi300x'],
+    ['llama 3 70b', 'q4', 'a100 pcie'],
+    ['llama 3 8b', 'q4', 'a100 40gb'],
+  ])('GIVEN %s %s on %s THEN no cost per hour or per 1M and no pod, but a plain "no rental price"', (m, q, h) => {
+    const r = fitOf(m, q, h, { usage: { hours: 3, period: 'week' } });
+    expect(r.evaluation.verdict).not.toBe('no-fit');
+    expect(r.evaluation.cost).toMatchObject({ basis: 'no-rental-price', perHourUsd: null, per1MTokensUsd: null });
+    expect(r.evaluation.cost.usage).toBeUndefined();
+    expect(costText(r)).toMatch(/^no rental price in the catalog for /);
+    expect(costText(r)).not.toMatch(/\$|electricity/);
+    expect(pod(r)).toBeUndefined();
+  });
+
+  it('GIVEN a data-centre GPU with a rental price THEN it is costed as a rental and a pod is named', () => {
+    const r = fitOf('llama 3 8b', 'q4', 'h100');
+    expect(r.evaluation.cost.basis).toBe('rental-secure');
+    expect(pod(r)?.value).toMatch(/^1× H100 SXM/);
   });
 });
