@@ -288,6 +288,28 @@ describe('Discord adapter end to end (real discord.js Client, fake Discord)', ()
     expect(wordsOf(embeds.map((e) => e.description).join(' '))).toEqual(wordsOf(text));
   });
 
+  it('GIVEN a title of 200 and 7 fields of 1,000 THEN no embed is over 6,000 and every field arrives, in order', async () => {
+    const { id, token } = run('ask', [{ name: 'prompt', type: 3, value: 'many fields' }]);
+    await fake.waitFor(edits(token));
+    const fields = Array.from({ length: 7 }, (_, i) => ({ name: `field ${i}`, value: String(i).repeat(1000) }));
+    await handles.get(id)?.({ title: 't'.repeat(200), text: 'Summary.', fields, footer: 'the footer', tone: 'info' });
+    const messages = [fake.requests.filter(edits(token)).at(-1), ...fake.requests.filter(followUps(token))];
+    const embeds = messages.map((m) => m?.body.embeds[0]);
+    expect(embeds.length).toBeGreaterThanOrEqual(2);
+    for (const e of embeds) {
+      const parts = [
+        e.title,
+        e.description,
+        e.footer?.text,
+        ...(e.fields ?? []).flatMap((f: ReplyField) => [f.name, f.value]),
+      ];
+      expect(parts.filter(Boolean).join('').length).toBeLessThanOrEqual(6000);
+    }
+    expect(embeds.flatMap((e) => e.fields ?? [])).toEqual(fields);
+    expect(embeds[0].description).toBe('Summary.');
+    expect(embeds.at(-1).footer).toEqual({ text: 'the footer' });
+  });
+
   it('GIVEN an answer saying @everyone THEN it is shown but pings no one', async () => {
     const { id, token } = run('ask', [{ name: 'prompt', type: 3, value: 'ping them' }]);
     await fake.waitFor((r) => edits(token)(r) && String(r.body.content).startsWith('Queued'));

@@ -11,7 +11,7 @@ import {
 import { orphanReply } from '../../ask/present.ts';
 import type { ContextFactory, FollowUp } from '../../command/command.ts';
 import { type DispatchOptions, dispatch } from '../../command/dispatch.ts';
-import type { Reply } from '../../command/reply.ts';
+import type { Reply, ReplyField } from '../../command/reply.ts';
 import { splitText } from '../../command/split.ts';
 import type { DiscordConfig } from '../../config.ts';
 import type { Logger } from '../../log.ts';
@@ -52,35 +52,65 @@ function bodyOf(reply: Reply): string {
   return `${reply.text ?? ''}${reply.code ? `\n\`\`\`\n${reply.code}\n\`\`\`` : ''}`.trim();
 }
 
+/** Room in every embed title for the " (12/12)" piece marker and the ellipsis of a cut title. */
+const MARK_CHARS = 16;
+
+/** What a field counts toward EMBED_TOTAL_CHARS once toDiscord has cut it. */
+function fieldChars(field: ReplyField): number {
+  return (
+    Math.min(field.name.length, DISCORD_LIMITS.fieldName) + Math.min(field.value.length, DISCORD_LIMITS.fieldValue)
+  );
+}
+
 /**
  * A reply in pieces that each fit one message: embeds keep the title (marked
- * with the piece number) so continuations stay embeds; fields and footer go last.
+ * with the piece number) so continuations stay embeds. Fields fill the last
+ * text's embed, then further embeds, each within Discord's 6,000 characters
+ * for all its parts; the footer goes on the last.
  * `reserveChars` leaves room in plain content for a mention.
  */
 function splitReply(reply: Reply, reserveChars = 0): Reply[] {
+  const body = bodyOf(reply);
+  const common = { ...(reply.tone ? { tone: reply.tone } : {}), ...(reply.ephemeral ? { ephemeral: true } : {}) };
   // As toDiscord decides: a title, fields or a footer make an embed.
   const structured = reply.title !== undefined || (reply.fields?.length ?? 0) > 0 || reply.footer !== undefined;
-  const extraChars =
-    (reply.title?.length ?? 0) +
-    16 + // the " (12/12)" piece marker and the ellipsis of a cut title
-    (reply.fields ?? []).reduce((n, f) => n + f.name.length + f.value.length, 0) +
-    (reply.footer?.length ?? 0);
-  const limit = structured
-    ? Math.max(500, Math.min(DISCORD_LIMITS.description, EMBED_TOTAL_CHARS - extraChars))
-    : DISCORD_LIMITS.content - reserveChars;
-  const body = bodyOf(reply);
-  if (body.length <= limit && (!structured || body.length + extraChars <= EMBED_TOTAL_CHARS)) return [reply];
-  const pieces = splitText(body, limit);
-  return pieces.map((text, i) => {
-    const last = i === pieces.length - 1;
-    const mark = `(${i + 1}/${pieces.length})`;
+  if (!structured) {
+    const limit = DISCORD_LIMITS.content - reserveChars;
+    return body.length <= limit ? [reply] : splitText(body, limit).map((text) => ({ text, ...common }));
+  }
+  const fields = reply.fields ?? [];
+  // Every embed holds the numbered title and room for the footer.
+  const frame =
+    Math.min(reply.title?.length ?? 0, DISCORD_LIMITS.title) +
+    MARK_CHARS +
+    Math.min(reply.footer?.length ?? 0, DISCORD_LIMITS.footer);
+  const fieldsTotal = fields.reduce((n, f) => n + fieldChars(f), 0);
+  if (
+    body.length <= DISCORD_LIMITS.description &&
+    fields.length <= DISCORD_LIMITS.fields &&
+    frame - MARK_CHARS + body.length + fieldsTotal <= EMBED_TOTAL_CHARS
+  ) {
+    return [reply];
+  }
+  const texts = body ? splitText(body, Math.min(DISCORD_LIMITS.description, EMBED_TOTAL_CHARS - frame)) : [];
+  const groups = texts.map((text) => ({ text, fields: [] as ReplyField[], chars: frame + text.length }));
+  for (const field of fields) {
+    let last = groups.at(-1);
+    if (!last || last.chars + fieldChars(field) > EMBED_TOTAL_CHARS || last.fields.length === DISCORD_LIMITS.fields) {
+      last = { text: '', fields: [], chars: frame };
+      groups.push(last);
+    }
+    last.fields.push(field);
+    last.chars += fieldChars(field);
+  }
+  return groups.map((group, i) => {
+    const mark = `(${i + 1}/${groups.length})`;
     return {
-      ...(structured ? { title: reply.title ? `${reply.title} ${mark}` : mark } : {}),
-      text,
-      ...(last && reply.fields ? { fields: reply.fields } : {}),
-      ...(last && reply.footer ? { footer: reply.footer } : {}),
-      ...(reply.tone ? { tone: reply.tone } : {}),
-      ...(reply.ephemeral ? { ephemeral: true } : {}),
+      title: reply.title ? `${reply.title} ${mark}` : mark,
+      ...(group.text ? { text: group.text } : {}),
+      ...(group.fields.length ? { fields: group.fields } : {}),
+      ...(i === groups.length - 1 && reply.footer ? { footer: reply.footer } : {}),
+      ...common,
     };
   });
 }
