@@ -87,13 +87,43 @@ const LOOSE_FAMILIES: Readonly<Record<string, string[]>> = {
   q4: ['q4', 'iq4', 'mxfp4'],
 };
 
+/**
+ * Names some guides use for a published type, normalised: unsloth's 1.78-bit
+ * UD-IQ1_S is written "IQ1_78" (REFERENCE.md, published file sizes).
+ */
+const QUANT_ALIASES: Readonly<Record<string, string>> = { iq178: 'IQ1_S' };
+
 function rankInFamily(file: ModelFile, family: string): number {
   const canonical = CANONICAL[family];
   const bits = bitsPerWeight(file.quant) ?? 0;
   const canonicalBits = canonical ? (bitsPerWeight(canonical) ?? bits) : bits;
   const exact = canonical && file.quant.toUpperCase() === canonical ? 0 : 0.01;
-  // Published beats derived; then nearest to the canonical type; then the plain name.
-  return (file.derived ? 100 : 0) + Math.abs(bits - canonicalBits) + exact;
+  // Nearest to the canonical type; then the plain name.
+  return Math.abs(bits - canonicalBits) + exact;
+}
+
+/** The file named exactly, with or without unsloth's `UD-` prefix. */
+function fileNamed(model: ModelSpec, needle: string): ModelFile | undefined {
+  return (
+    model.files.find((f) => normalizeName(f.quant) === needle) ??
+    model.files.find((f) => normalizeName(f.quant.replace(/^UD-/i, '')) === needle)
+  );
+}
+
+/**
+ * The best file in the first of `families` that has one, published files in
+ * any family before derived ones: "4bit" of gpt-oss is its published MXFP4,
+ * not a Q4_K_M that nobody uploaded.
+ */
+function bestInFamilies(model: ModelSpec, families: readonly string[]): ModelFile | undefined {
+  for (const derived of [false, true]) {
+    for (const family of families) {
+      const inFamily = model.files.filter((f) => quantFamily(f.quant) === family && Boolean(f.derived) === derived);
+      const best = inFamily.sort((a, b) => rankInFamily(a, family) - rankInFamily(b, family))[0];
+      if (best) return best;
+    }
+  }
+  return undefined;
 }
 
 /**
@@ -103,17 +133,14 @@ function rankInFamily(file: ModelFile, family: string): number {
  */
 export function resolveQuant(model: ModelSpec, text: string): QuantChoice {
   const needle = normalizeName(text.replace(/[-_ ]?(bits?|bpw)$/i, 'bit'));
-  const exact = model.files.find((f) => normalizeName(f.quant) === needle);
+  const exact = fileNamed(model, needle);
   if (exact) return { file: exact, loose: false };
-  const withoutUd = model.files.find((f) => normalizeName(f.quant.replace(/^UD-/i, '')) === needle);
-  if (withoutUd) return { file: withoutUd, loose: false };
+  const alias = QUANT_ALIASES[needle];
+  const aliased = alias ? fileNamed(model, normalizeName(alias)) : undefined;
+  if (aliased) return { file: aliased, loose: true };
 
-  const families = LOOSE_FAMILIES[needle] ?? [quantFamily(needle)];
-  for (const family of families) {
-    const inFamily = model.files.filter((f) => quantFamily(f.quant) === family);
-    const best = inFamily.sort((a, b) => rankInFamily(a, family) - rankInFamily(b, family))[0];
-    if (best) return { file: best, loose: true };
-  }
+  const best = bestInFamilies(model, LOOSE_FAMILIES[needle] ?? [quantFamily(needle)]);
+  if (best) return { file: best, loose: true };
   const known = model.files.map((f) => f.quant);
   const suggestions = closestLabels(
     text,

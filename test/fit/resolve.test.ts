@@ -32,6 +32,8 @@ describe('resolveModel', () => {
 describe('resolveQuant', () => {
   const maverick = resolveModel(catalog, 'maverick');
   const scout = resolveModel(catalog, 'scout');
+  const gptOss = resolveModel(catalog, 'gpt-oss 120b');
+  const llama405b = resolveModel(catalog, 'llama 405b');
   it.each([
     [maverick, 'q3', 'UD-Q3_K_XL', true],
     [maverick, 'Q3_K_M', 'Q3_K_M', false],
@@ -45,6 +47,16 @@ describe('resolveQuant', () => {
     [scout, 'q3', 'Q3_K_M', true],
     [scout, '8bit', 'Q8_0', true],
     [scout, 'q4', 'Q4_K_M', true],
+    // REFERENCE.md: UD-IQ1_S (1.78-bit; some guides write "IQ1_78").
+    [maverick, 'iq1_78', 'UD-IQ1_S', true],
+    [maverick, 'IQ1_78', 'UD-IQ1_S', true],
+    [scout, 'iq1_78', 'UD-IQ1_S', true],
+    // The only published gpt-oss-120b file is MXFP4: loose 4-bit names map to it, not a derived Q4_K_M.
+    [gptOss, '4bit', 'MXFP4', true],
+    [gptOss, 'q4', 'MXFP4', true],
+    [gptOss, 'q4_k_m', 'Q4_K_M', false],
+    // Nothing published for 405B: the derived canonical file.
+    [llama405b, 'q4', 'Q4_K_M', true],
   ])('GIVEN %s and %j THEN the file is %s (loose: %s)', (model, text, quant, loose) => {
     const choice = resolveQuant(model, text);
     expect(choice.file.quant).toBe(quant);
