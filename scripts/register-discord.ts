@@ -3,10 +3,11 @@
  * longer declared are removed): `npx tsx scripts/register-discord.ts`. To one
  * guild when DISCORD_GUILD_ID is set (visible at once, for development),
  * otherwise globally. Reads DISCORD_TOKEN, DISCORD_APPLICATION_ID and
- * DISCORD_API_URL like the bot does; never prints the token.
+ * DISCORD_API_URL like the bot does; never prints the token. Prints the
+ * invite URL with the permissions the bot needs.
  */
 import { commands } from '../commands/index.ts';
-import { discordCommandsJson } from '../src/adapters/discord/register.ts';
+import { discordCommandsJson, inviteUrl } from '../src/adapters/discord/register.ts';
 import { ConfigError, readConfig } from '../src/config.ts';
 
 async function register(): Promise<number> {
@@ -42,6 +43,7 @@ async function register(): Promise<number> {
   }
   const where = discord.guildId ? `guild ${discord.guildId}` : 'all guilds (global; may take up to an hour to show)';
   process.stdout.write(`registered ${body.map((c) => `/${c.name}`).join(', ')} for ${where}\n`);
+  process.stdout.write(`invite the bot with its permissions: ${inviteUrl(discord.applicationId)}\n`);
   return 0;
 }
 

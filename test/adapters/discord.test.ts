@@ -1,9 +1,10 @@
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { askSpec } from '../../commands/ask.ts';
 import { fitSpec } from '../../commands/fit.ts';
 import { commands } from '../../commands/index.ts';
 import { type DiscordAdapter, startDiscord } from '../../src/adapters/discord/bot.ts';
-import { discordCommandsJson } from '../../src/adapters/discord/register.ts';
+import { BOT_PERMISSIONS, discordCommandsJson, inviteUrl } from '../../src/adapters/discord/register.ts';
 import type { AskPort, FollowUp } from '../../src/command/command.ts';
 import type { Reply, ReplyField } from '../../src/command/reply.ts';
 import { createLogger } from '../../src/log.ts';
@@ -115,6 +116,18 @@ describe('discordCommandsJson', () => {
       expect(c.description.length).toBeLessThanOrEqual(100);
       for (const o of c.options) expect(o.description.length).toBeLessThanOrEqual(100);
     }
+  });
+
+  it('GIVEN the bot posts embeds with a PNG to channels THEN its invite asks for exactly what that needs', () => {
+    // View Channel, Send Messages, Embed Links, Attach Files, Send Messages in Threads.
+    const bits = [10n, 11n, 14n, 15n, 38n];
+    expect(BigInt(BOT_PERMISSIONS)).toBe(bits.reduce((all, bit) => all | (1n << bit), 0n));
+    const url = new URL(inviteUrl('123'));
+    expect(url.searchParams.get('scope')).toBe('bot applications.commands');
+    expect(url.searchParams.get('permissions')).toBe(BOT_PERMISSIONS);
+    expect(url.searchParams.get('client_id')).toBe('123');
+    // The README's integer and URL are this one.
+    expect(readFileSync('README.md', 'utf8')).toContain(`permissions=${BOT_PERMISSIONS}`);
   });
 
   it('GIVEN a description with an emoji where the cut falls THEN the emoji goes whole', () => {

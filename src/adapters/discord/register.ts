@@ -76,3 +76,23 @@ export function discordCommandsJson(specs: readonly CommandSpec[]): DiscordComma
     };
   });
 }
+
+/**
+ * What the bot needs in a channel when it posts there itself (an answer whose
+ * interaction expired, the weekly summary, a budget warning): View Channel
+ * (1 << 10), Send Messages (1 << 11), Embed Links (1 << 14, the answers are
+ * embeds), Attach Files (1 << 15, the summary's PNG chart) and Send Messages
+ * in Threads (1 << 38, a command run in a thread is answered there). Replies to
+ * an interaction need none (discord.com/developers/docs/topics/permissions).
+ */
+export const BOT_PERMISSIONS = String((1n << 10n) | (1n << 11n) | (1n << 14n) | (1n << 15n) | (1n << 38n));
+
+/** The OAuth2 URL that adds the bot to a server with its slash commands (scope applications.commands) and BOT_PERMISSIONS. */
+export function inviteUrl(applicationId: string): string {
+  const query = new URLSearchParams({
+    client_id: applicationId,
+    scope: 'bot applications.commands',
+    permissions: BOT_PERMISSIONS,
+  });
+  return `https://discord.com/oauth2/authorize?${query}`;
+}
