@@ -1,6 +1,6 @@
 import { UserError } from '../errors.ts';
 import type { MeasuredPromptSpeed } from './calibration.ts';
-import type { KvCacheType } from './catalog/quants.ts';
+import { KV_TYPES_BY_RUNTIME, type KvCacheType } from './catalog/quants.ts';
 import type { Catalog, HardwareSpec, ModelFile, ModelSpec } from './catalog/types.ts';
 import { type CostEstimate, costEstimate, rentalQuote, type Usage } from './cost.ts';
 import {
@@ -109,8 +109,6 @@ interface Placement {
   offload?: Offload;
 }
 
-const KV_TYPES: readonly KvCacheType[] = ['f16', 'q8_0', 'q4_0'];
-
 function isDiscrete(device: HardwareSpec): boolean {
   return device.kind !== 'apple' && device.kind !== 'cpu' && !device.unified;
 }
@@ -207,7 +205,7 @@ function findOffload(config: FitConfig): Offload | undefined {
 
 /** The first KV type with which the file fits on the devices under `limit`, without offloading. */
 function onDevicePlacement(config: FitConfig, limit: MemoryLimit): Placement | undefined {
-  for (const kvType of KV_TYPES) {
+  for (const kvType of KV_TYPES_BY_RUNTIME[config.file.runtime ?? 'llama.cpp']) {
     if (deviceFits(config, { kvType, limit })) return { kvType, limit };
   }
   return undefined;

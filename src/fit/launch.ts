@@ -26,7 +26,7 @@ function modelArgument(config: FitConfig): string {
  * `-ngl 99`, `--n-cpu-moe N` or a lower `-ngl` when weights go to RAM, total
  * context = per-sequence context × slots, an even `--tensor-split`, a quantised
  * KV cache with flash attention when that is what makes it fit), or `vllm serve`
- * for vLLM formats.
+ * for vLLM formats (tensor parallel over all GPUs, an fp8 KV cache when needed).
  */
 export function launchPlan(config: FitConfig, evaluation: Evaluation): LaunchPlan {
   // Nothing to run and no pod to rent for a configuration that does not fit: the alternatives say what would.
@@ -49,6 +49,7 @@ export function launchPlan(config: FitConfig, evaluation: Evaluation): LaunchPla
       `--tensor-parallel-size ${config.count}`,
       `--max-model-len ${config.contextTokens}`,
       `--max-num-seqs ${config.parallel}`,
+      ...(evaluation.memory.kvType === 'fp8' ? ['--kv-cache-dtype fp8'] : []),
       `--port ${LLAMA_SERVER_PORT}`,
     ].join(' ');
   } else {

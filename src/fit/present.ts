@@ -98,7 +98,14 @@ function speedField(r: FitResult): ReplyField {
     lines.push(`prompt processing ${Math.round(s.prompt.tokensPerSec)} tok/s (measured with llama.cpp; ${cited})`);
   }
   if (s.bound === 'system-ram') lines.push('bounded by system RAM (50–80 GB/s for dual-channel DDR5)');
-  if (r.config.count > 1) lines.push(`${r.config.count} GPUs split by layer add memory, not speed`);
+  if (r.config.count > 1) {
+    // REFERENCE.md: layer split adds memory, not bandwidth; tensor parallel adds bandwidth but gains little at batch 1.
+    lines.push(
+      r.config.file.runtime === 'vllm'
+        ? `${r.config.count} GPUs in vLLM tensor parallel: more bandwidth, but little gain for one stream (none assumed here)`
+        : `${r.config.count} GPUs split by layer add memory, not speed`,
+    );
+  }
   if (s.longContextWarning) lines.push('⚠ past 32K of context, llama.cpp decodes 1.5–2.5× slower than this');
   return {
     name: r.evaluation.verdict === 'no-fit' ? 'Speed (if it fitted)' : 'Speed',

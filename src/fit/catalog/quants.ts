@@ -74,6 +74,16 @@ export function quantFamily(quant: string): string {
   return q === 'bf16' || q === 'fp16' ? 'f16' : q;
 }
 
-/** RAM bytes per KV cache element for llama.cpp's `--cache-type-k/v` (f16 = 2; q8_0 ≈ 0.53×, q4_0 ≈ 0.28× f16). */
-export const KV_BYTES_PER_ELEMENT = { f16: 2, q8_0: 2 * 0.53, q4_0: 2 * 0.28 } as const;
+/**
+ * RAM bytes per KV cache element: llama.cpp's `--cache-type-k/v` (f16 = 2;
+ * q8_0 ≈ 0.53×, q4_0 ≈ 0.28× f16, REFERENCE.md) and vLLM's
+ * `--kv-cache-dtype fp8` (one byte, the format's width).
+ */
+export const KV_BYTES_PER_ELEMENT = { f16: 2, q8_0: 2 * 0.53, q4_0: 2 * 0.28, fp8: 1 } as const;
 export type KvCacheType = keyof typeof KV_BYTES_PER_ELEMENT;
+
+/** KV cache types each runtime offers, least lossy first: vLLM has no q8_0/q4_0 cache, llama.cpp no fp8. */
+export const KV_TYPES_BY_RUNTIME: Readonly<Record<'llama.cpp' | 'vllm', readonly KvCacheType[]>> = {
+  'llama.cpp': ['f16', 'q8_0', 'q4_0'],
+  vllm: ['f16', 'fp8'],
+};
