@@ -6,8 +6,9 @@ import { type CostEstimate, costEstimate, rentalQuote, type Usage } from './cost
 import {
   GB,
   GIB,
+  isMoeBlock,
   kvCacheBytes,
-  layersFit,
+  layerSplit,
   type MemoryLimit,
   OS_RESERVE_GIB,
   routedExpertParamsB,
@@ -47,9 +48,12 @@ export interface FitConfig {
 }
 
 export interface Offload {
-  /** `experts`: MoE expert tensors of the first N layers in RAM (`--n-cpu-moe N`); `layers`: `-ngl` below all. */
+  /** `experts`: MoE expert tensors of the first blocks in RAM (`--n-cpu-moe N`); `layers`: `-ngl` below all. */
   kind: 'experts' | 'layers';
+  /** The N of `--n-cpu-moe N`: llama.cpp keeps the experts of blocks 0…N−1 on the CPU, dense blocks included. */
   cpuMoeLayers: number;
+  /** Of those blocks, the ones with experts: what actually moves to RAM. */
+  expertLayersInRam: number;
   gpuLayers: number;
   ramNeededGB: number;
 }
@@ -91,6 +95,8 @@ export interface SpeedReport {
 export interface Evaluation {
   verdict: Verdict;
   memory: MemoryReport;
+  /** llama.cpp layer split: blocks on each GPU, in order (for `--tensor-split`); absent when nothing fits. */
+  blocksPerDevice?: number[];
   offload?: Offload;
   speed: SpeedReport;
   cost: CostEstimate;
@@ -122,16 +128,43 @@ function kvBytes(config: FitConfig, kvType: KvCacheType, contextTokens = config.
   return kvCacheBytes(config.model, contextTokens, config.parallel, kvType, config.file.runtime);
 }
 
-/** Whether the weights not offloaded plus the KV cache fit the devices in whole layers. */
-function deviceFits(config: FitConfig, p: Placement, contextTokens = config.contextTokens): boolean {
-  const layers = config.model.layers;
-  const weights = weightsBytes(config.file);
-  const kv = kvBytes(config, p.kvType, contextTokens);
-  const cap = capacity(config, p.limit);
-  if (p.offload?.kind === 'layers') {
-    return layersFit(cap, config.count, p.offload.gpuLayers, (weights + kv) / layers);
+/**
+ * Bytes each block left on the GPUs holds, in block order: its share of the
+ * dense weights (embeddings spread evenly, an approximation) and of the KV
+ * cache, plus its experts unless `--n-cpu-moe` keeps them in RAM. With `-ngl`
+ * below all, llama.cpp offloads the last blocks, so the first ones are left out.
+ */
+function gpuBlockBytes(config: FitConfig, p: Placement, contextTokens: number): number[] {
+  const { model } = config;
+  const expertBytes = expertBytesPerMoeLayer(config);
+  const allExpertBytes = expertBytes * (model.experts?.moeLayers ?? 0);
+  const perBlock =
+    (weightsBytes(config.file) - allExpertBytes + kvBytes(config, p.kvType, contextTokens)) / model.layers;
+  const firstOnGpu = p.offload?.kind === 'layers' ? model.layers - p.offload.gpuLayers : 0;
+  const expertsOnCpu = p.offload?.kind === 'experts' ? p.offload.cpuMoeLayers : 0;
+  const blocks: number[] = [];
+  for (let block = firstOnGpu; block < model.layers; block++) {
+    blocks.push(perBlock + (isMoeBlock(model, block) && block >= expertsOnCpu ? expertBytes : 0));
   }
-  return layersFit(cap, config.count, layers, (weights - offloadedBytes(config, p.offload) + kv) / layers);
+  return blocks;
+}
+
+/**
+ * Blocks per GPU under llama.cpp's layer split, which gives each GPU a run of
+ * whole blocks, so each device's share is checked, not the sum; undefined when
+ * a device would overflow.
+ */
+function blocksPerDevice(config: FitConfig, p: Placement, contextTokens = config.contextTokens): number[] | undefined {
+  return layerSplit(gpuBlockBytes(config, p, contextTokens), config.count, capacity(config, p.limit));
+}
+
+/** Whether what is not offloaded fits the devices; vLLM's tensor parallel holds 1/N of every layer on each GPU. */
+function deviceFits(config: FitConfig, p: Placement, contextTokens = config.contextTokens): boolean {
+  if (config.file.runtime === 'vllm') {
+    const total = gpuBlockBytes(config, p, contextTokens).reduce((sum, b) => sum + b, 0);
+    return total / config.count <= capacity(config, p.limit);
+  }
+  return blocksPerDevice(config, p, contextTokens) !== undefined;
 }
 
 function expertBytesPerMoeLayer(config: FitConfig): number {
@@ -143,7 +176,7 @@ function expertBytesPerMoeLayer(config: FitConfig): number {
 
 function offloadedBytes(config: FitConfig, offload: Offload | undefined): number {
   if (!offload) return 0;
-  if (offload.kind === 'experts') return offload.cpuMoeLayers * expertBytesPerMoeLayer(config);
+  if (offload.kind === 'experts') return offload.expertLayersInRam * expertBytesPerMoeLayer(config);
   return ((config.model.layers - offload.gpuLayers) * weightsBytes(config.file)) / config.model.layers;
 }
 
@@ -151,12 +184,16 @@ function ramFits(config: FitConfig, offload: Offload): boolean {
   return offload.ramNeededGB * GB <= (config.ramGB - OS_RESERVE_GIB) * GIB;
 }
 
+/** `--n-cpu-moe cpuMoeLayers`: the experts of blocks 0…cpuMoeLayers−1 (those that have any) in RAM. */
 function expertOffload(config: FitConfig, cpuMoeLayers: number): Offload {
+  let expertLayersInRam = 0;
+  for (let block = 0; block < cpuMoeLayers; block++) if (isMoeBlock(config.model, block)) expertLayersInRam++;
   return {
     kind: 'experts',
     cpuMoeLayers,
+    expertLayersInRam,
     gpuLayers: config.model.layers,
-    ramNeededGB: (cpuMoeLayers * expertBytesPerMoeLayer(config)) / GB,
+    ramNeededGB: (expertLayersInRam * expertBytesPerMoeLayer(config)) / GB,
   };
 }
 
@@ -164,6 +201,7 @@ function layerOffload(config: FitConfig, gpuLayers: number): Offload {
   return {
     kind: 'layers',
     cpuMoeLayers: 0,
+    expertLayersInRam: 0,
     gpuLayers,
     ramNeededGB: ((config.model.layers - gpuLayers) * weightsBytes(config.file)) / config.model.layers / GB,
   };
@@ -189,8 +227,8 @@ function findOffload(config: FitConfig): Offload | undefined {
   if (!isDiscrete(config.device) || config.file.runtime === 'vllm') return undefined;
   if (config.ramGB <= OS_RESERVE_GIB) return undefined;
   const base: Placement = { kvType: 'f16', limit: 'default' };
-  const moeLayers = config.model.experts?.moeLayers ?? 0;
-  const n = firstTrue(1, moeLayers, (k) => deviceFits(config, { ...base, offload: expertOffload(config, k) }));
+  const moeBlocks = config.model.experts ? config.model.layers : 0;
+  const n = firstTrue(1, moeBlocks, (k) => deviceFits(config, { ...base, offload: expertOffload(config, k) }));
   if (n !== undefined) {
     const offload = expertOffload(config, n);
     return ramFits(config, offload) ? offload : undefined;
@@ -236,7 +274,7 @@ function readBytesPerToken(config: FitConfig, kvType: KvCacheType, contextTokens
 function cpuReadBytes(config: FitConfig, offload: Offload | undefined, totalRead: number): number {
   if (offload?.kind === 'experts' && config.model.experts) {
     const e = config.model.experts;
-    return offload.cpuMoeLayers * expertBytesPerMoeLayer(config) * (e.perToken / e.routed);
+    return offload.expertLayersInRam * expertBytesPerMoeLayer(config) * (e.perToken / e.routed);
   }
   if (offload?.kind === 'layers') {
     return (totalRead * (config.model.layers - offload.gpuLayers)) / config.model.layers;
@@ -328,9 +366,11 @@ export function evaluate(config: FitConfig, ctx: EngineContext, usage?: Usage): 
   const shown: Placement = placement ?? { kvType: 'f16', limit: 'default' };
   const memory = memoryReport(config, shown);
   const speed = speedOf(config, shown, ctx);
+  const split = placement && config.file.runtime !== 'vllm' ? blocksPerDevice(config, placement) : undefined;
   return {
     verdict: verdictOf(placement, memory),
     memory,
+    ...(split ? { blocksPerDevice: split } : {}),
     ...(placement?.offload ? { offload: placement.offload } : {}),
     speed,
     cost: costEstimate({

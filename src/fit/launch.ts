@@ -15,6 +15,20 @@ export interface LaunchPlan {
   pod?: { gpu: string; gpuCount: number; volumeGB: number };
 }
 
+function greatestCommonDivisor(a: number, b: number): number {
+  return b === 0 ? a : greatestCommonDivisor(b, a % b);
+}
+
+/**
+ * `--tensor-split` from blocks per GPU: llama.cpp gives each GPU a run of blocks
+ * in proportion to these numbers, so the counts reproduce the split exactly;
+ * reduced (24,24 → 1,1) for reading.
+ */
+function tensorSplit(blocksPerDevice: readonly number[]): string {
+  const divisor = blocksPerDevice.reduce(greatestCommonDivisor, 0) || 1;
+  return blocksPerDevice.map((n) => n / divisor).join(',');
+}
+
 function modelArgument(config: FitConfig): string {
   const { model, file } = config;
   if (model.ggufRepo && !file.derived) return `-hf ${model.ggufRepo}:${file.quant}`;
@@ -24,7 +38,8 @@ function modelArgument(config: FitConfig): string {
 /**
  * How to run the verdict: llama-server's flags (all layers on the GPUs with
  * `-ngl 99`, `--n-cpu-moe N` or a lower `-ngl` when weights go to RAM, total
- * context = per-sequence context × slots, an even `--tensor-split`, a quantised
+ * context = per-sequence context × slots, a `--tensor-split` that balances what
+ * each GPU holds, a quantised
  * KV cache with flash attention when that is what makes it fit), or `vllm serve`
  * for vLLM formats (tensor parallel over all GPUs, an fp8 KV cache when needed).
  */
@@ -61,7 +76,9 @@ export function launchPlan(config: FitConfig, evaluation: Evaluation): LaunchPla
       ...(offload?.kind === 'experts' ? [`--n-cpu-moe ${offload.cpuMoeLayers}`] : []),
       `-c ${totalContext}`,
       `--parallel ${config.parallel}`,
-      ...(config.count > 1 ? [`--tensor-split ${Array(config.count).fill(1).join(',')}`] : []),
+      ...(config.count > 1 && evaluation.blocksPerDevice
+        ? [`--tensor-split ${tensorSplit(evaluation.blocksPerDevice)}`]
+        : []),
       ...(evaluation.memory.kvType !== 'f16'
         ? ['-fa on', `-ctk ${evaluation.memory.kvType}`, `-ctv ${evaluation.memory.kvType}`]
         : []),

@@ -77,16 +77,58 @@ export function runtimeOverheadBytes(device: HardwareSpec): number {
   return (unified ? RUNTIME_OVERHEAD_GIB.unified : RUNTIME_OVERHEAD_GIB.discrete) * GIB;
 }
 
+/** Blocks per device when each takes blocks in order until the next would pass `limitBytes`; undefined if one block alone does. */
+function fillInOrder(blockBytes: readonly number[], limitBytes: number): number[] | undefined {
+  const counts: number[] = [];
+  let load = 0;
+  let blocks = 0;
+  for (const bytes of blockBytes) {
+    if (bytes > limitBytes) return undefined;
+    if (load + bytes > limitBytes) {
+      counts.push(blocks);
+      load = 0;
+      blocks = 0;
+    }
+    load += bytes;
+    blocks++;
+  }
+  counts.push(blocks);
+  return counts;
+}
+
 /**
- * Whether `layers` equal layers of `perLayerBytes` can be spread over devices of
- * `capacityBytes` each (after overhead) in whole layers, as llama.cpp's default
- * `--split-mode layer` does.
+ * Blocks per device under llama.cpp's `--split-mode layer`, which gives each of
+ * `count` devices a run of consecutive blocks (device 0 the first): the split
+ * whose fullest device holds the least, padded with zeros to `count`; undefined
+ * when no split keeps every device within `capacityBytes`.
  */
-export function layersFit(capacityBytes: number, count: number, layers: number, perLayerBytes: number): boolean {
-  if (perLayerBytes <= 0) return capacityBytes >= 0;
-  if (capacityBytes < 0) return false;
-  if (count === 1) return capacityBytes >= perLayerBytes * layers;
-  return Math.floor(capacityBytes / perLayerBytes) * count >= layers;
+export function layerSplit(blockBytes: readonly number[], count: number, capacityBytes: number): number[] | undefined {
+  const fitsIn = (limit: number) => (fillInOrder(blockBytes, limit)?.length ?? Number.POSITIVE_INFINITY) <= count;
+  if (capacityBytes < 0 || !fitsIn(capacityBytes)) return undefined;
+  // Bisect the fullest device's load down to within a byte of the least possible.
+  let lo = 0;
+  let hi = capacityBytes;
+  while (hi - lo > 1) {
+    const mid = (lo + hi) / 2;
+    if (fitsIn(mid)) hi = mid;
+    else lo = mid;
+  }
+  const counts = fillInOrder(blockBytes, hi) ?? [];
+  return [...counts, ...Array<number>(count - counts.length).fill(0)];
+}
+
+/**
+ * Whether block `block` (0-based) carries routed experts: blocks
+ * `firstMoeLayer`, `firstMoeLayer + moeLayerStep`, … (DeepSeek's first 3 are
+ * dense; Maverick's experts sit on every 2nd block). By default the dense
+ * blocks come first.
+ */
+export function isMoeBlock(model: ModelSpec, block: number): boolean {
+  const e = model.experts;
+  if (!e) return false;
+  const step = e.moeLayerStep ?? 1;
+  const first = e.firstMoeLayer ?? model.layers - e.moeLayers * step;
+  return block >= first && (block - first) % step === 0;
 }
 
 /** Parameters (billions) in routed experts, from total, active and expert counts. */

@@ -61,7 +61,7 @@ function verdictSentence(r: FitResult): string {
       if (!o) return '**Fits only with weights in system RAM.**';
       const how =
         o.kind === 'experts'
-          ? `the MoE experts of ${o.cpuMoeLayers} of ${config.model.layers} layers in system RAM (\`--n-cpu-moe ${o.cpuMoeLayers}\`)`
+          ? `the MoE experts of ${o.expertLayersInRam} of ${config.model.experts?.moeLayers} MoE layers in system RAM (\`--n-cpu-moe ${o.cpuMoeLayers}\`: blocks 0–${o.cpuMoeLayers - 1})`
           : `${config.model.layers - o.gpuLayers} of ${config.model.layers} layers in system RAM (\`-ngl ${o.gpuLayers}\`)`;
       return `**Does not fit in GPU memory** (${gb(m.requiredGB)} needed, ${gb(m.availableGB)} usable); runs with ${how}, using ${gb(o.ramNeededGB)} of the host's ${config.ramGB} GB RAM.`;
     }

@@ -86,7 +86,8 @@ export const MODELS: readonly ModelSpec[] = [
     vocab: 202_048,
     hiddenSize: 5120,
     attention: { window: 8192, windowedLayers: 36 },
-    experts: { routed: 128, perToken: 1, shared: 1, moeLayers: 24 },
+    // MoE every 2nd layer: llama.cpp's n_moe_layer_step = 2 puts experts on blocks where (il + 1) % 2 == 0, i.e. 1, 3, … 47.
+    experts: { routed: 128, perToken: 1, shared: 1, moeLayers: 24, firstMoeLayer: 1, moeLayerStep: 2 },
     ggufRepo: 'unsloth/Llama-4-Maverick-17B-128E-Instruct-GGUF',
     files: withDerived(400.71, [
       { ...derivedFile(400.71, 'F16'), quant: 'BF16', sizeGB: 801 },
@@ -186,7 +187,8 @@ export const MODELS: readonly ModelSpec[] = [
     vocab: 129_280,
     hiddenSize: 7168,
     attention: { mla: true },
-    experts: { routed: 256, perToken: 8, shared: 1, moeLayers: 58 },
+    // First 3 layers dense (first_k_dense_replace = 3): experts on blocks 3 … 60.
+    experts: { routed: 256, perToken: 8, shared: 1, moeLayers: 58, firstMoeLayer: 3 },
     files: withDerived(671, []),
     source: CONFIG_SOURCE,
   },

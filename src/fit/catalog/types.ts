@@ -38,6 +38,10 @@ export interface ExpertSpec {
   shared: number;
   /** Layers that carry experts (the rest are dense). */
   moeLayers: number;
+  /** Index of the first block with experts (llama.cpp counts blocks from 0); default: the dense blocks come first. */
+  firstMoeLayer?: number;
+  /** Blocks from one MoE block to the next (Maverick: 2); default 1. */
+  moeLayerStep?: number;
 }
 
 export interface ModelSpec {

@@ -86,7 +86,10 @@ function checkModel(where: string, m: Record<string, unknown>, problems: string[
           shared: [(v) => nonNegative(v) && Number.isInteger(v), 'a whole number'],
           moeLayers: [positiveInt, 'a positive whole number'],
         },
-        {},
+        {
+          firstMoeLayer: [(v) => nonNegative(v) && Number.isInteger(v), 'a whole number (block index)'],
+          moeLayerStep: [positiveInt, 'a positive whole number'],
+        },
         problems,
       );
   }
