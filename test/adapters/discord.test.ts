@@ -365,6 +365,43 @@ describe('Discord adapter end to end (real discord.js Client, fake Discord)', ()
     expect(posts[0]?.body.allowed_mentions).toEqual({ users: [ASKER] });
   });
 
+  it('GIVEN a private answer after the 15-minute token window THEN the channel gets only a note to the asker, not the answer', async () => {
+    const { id, token } = run('ask', [{ name: 'prompt', type: 3, value: 'private and slow' }]);
+    await fake.waitFor(edits(token));
+    const before = channelPosts().length;
+    clockMs += 15 * 60_000;
+    try {
+      await handles.get(id)?.({ text: 'your budget is spent: secret figures', tone: 'error', ephemeral: true });
+    } finally {
+      clockMs -= 15 * 60_000;
+    }
+    const posts = channelPosts().slice(before);
+    expect(posts).toHaveLength(1);
+    expect(posts[0]?.body.content).toMatch(new RegExp(`^<@${ASKER}> fitbot's reply to your /ask is private`));
+    expect(JSON.stringify(posts[0]?.body)).not.toContain('secret figures');
+    expect(posts[0]?.body.flags).toBeUndefined();
+  });
+
+  it('GIVEN the token is refused after the first of three messages THEN only the other two go to the channel', async () => {
+    const { id, token } = run('ask', [{ name: 'prompt', type: 3, value: 'long and refused' }]);
+    await fake.waitFor(edits(token));
+    fake.failNext({
+      method: 'POST',
+      route: new RegExp(`^/webhooks/[^/]+/${token}$`),
+      status: 404,
+      body: { message: 'Unknown Webhook', code: 10015 },
+    });
+    const words = Array.from({ length: 900 }, (_, i) => `w${String(i).padStart(4, '0')}`);
+    const before = channelPosts().length;
+    await handles.get(id)?.({ text: words.join(' '), tone: 'info' });
+    const edited = fake.requests.filter(edits(token)).at(-1)?.body.content;
+    const posts = channelPosts().slice(before);
+    expect(posts).toHaveLength(2);
+    expect(posts[0]?.body.content.startsWith(`<@${ASKER}> `)).toBe(true);
+    const posted = posts.map((p) => p.body.content.replace(`<@${ASKER}> `, '')).join(' ');
+    expect(wordsOf(`${edited} ${posted}`)).toEqual(words);
+  });
+
   it('GIVEN an orphaned answer THEN deliverOrphan posts it to its channel, pinging only the asker', async () => {
     const data: ReplyJobData = {
       askJobId: 'ask-discord-1',

@@ -26,6 +26,8 @@ const EMBED_TOTAL_CHARS = 6000;
 const TOKEN_LIFETIME_MS = 15 * 60_000;
 /** Edit only with a minute to spare: an answer in several messages must finish before the token dies. */
 const TOKEN_MARGIN_MS = 60_000;
+/** Room in plain content for the asker's mention in a channel post: `<@`, a snowflake of up to 20 digits, `> `. */
+const MENTION_CHARS = 24;
 
 export interface DiscordAdapterOptions {
   config: DiscordConfig;
@@ -124,6 +126,18 @@ function messageOptions(message: DiscordMessage, edit = false) {
   };
 }
 
+/**
+ * What the channel sees instead of a private reply that can no longer be sent
+ * privately (the interaction token expired or was refused): that it exists, not
+ * what it says, so the asker knows to run the command again.
+ */
+function privateReplyNote(commandName: string): Reply {
+  return {
+    text: `fitbot's reply to your /${commandName} is private, and Discord sends private replies only within 15 minutes of the command: run it again to see it.`,
+    tone: 'warning',
+  };
+}
+
 /** The token was refused: it expired, or the original message is gone. */
 function tokenRefused(error: unknown): boolean {
   return error instanceof DiscordAPIError && (error.status === 401 || error.status === 404);
@@ -140,10 +154,10 @@ export async function startDiscord(adapterOptions: DiscordAdapterOptions): Promi
     allowedMentions: { parse: [] },
   });
 
-  /** Posts to a channel by REST (no channel cache needed), pinging only `userId`, named first. */
-  const postToChannel = async (channelId: string, reply: Reply, userId: string) => {
+  /** Posts pieces (of splitReply with MENTION_CHARS) to a channel by REST (no channel cache needed), pinging only `userId`, named first. */
+  const postToChannel = async (channelId: string, pieces: Reply[], userId: string) => {
     const mention = `<@${userId}>`;
-    for (const [i, piece] of splitReply(reply, mention.length + 1).entries()) {
+    for (const [i, piece] of pieces.entries()) {
       const message = toDiscord({ ...piece, ephemeral: false });
       const body =
         i > 0
@@ -159,19 +173,28 @@ export async function startDiscord(adapterOptions: DiscordAdapterOptions): Promi
     }
   };
 
-  /** Replaces the deferred "thinking…" message with the reply; a private reply (every UserError) goes only to the asker. */
-  const deliver = async (interaction: ChatInputCommandInteraction, reply: Reply) => {
-    const messages = splitReply(reply).map(toDiscord);
-    if (reply.ephemeral) {
+  /**
+   * Replaces the deferred "thinking…" message with the reply's pieces; a private
+   * reply (every UserError) goes only to the asker. `progress.sent` counts the
+   * pieces delivered, so a fallback after a refused token posts only the rest.
+   */
+  const deliver = async (interaction: ChatInputCommandInteraction, pieces: Reply[], progress = { sent: 0 }) => {
+    const messages = pieces.map(toDiscord);
+    if (pieces[0]?.ephemeral) {
       // The deferral had to be public (the outcome was unknown within 3 s): remove it, answer privately.
       // Only `ephemeral` decides: a red "does not fit" verdict (tone error) is an answer for the channel.
       await interaction.deleteReply();
-      for (const m of messages) await interaction.followUp({ ...messageOptions(m), flags: MessageFlags.Ephemeral });
+      for (const m of messages) {
+        await interaction.followUp({ ...messageOptions(m), flags: MessageFlags.Ephemeral });
+        progress.sent++;
+      }
       return;
     }
-    const [first, ...rest] = messages;
-    if (first) await interaction.editReply(messageOptions(first, true));
-    for (const m of rest) await interaction.followUp(messageOptions(m));
+    for (const [i, m] of messages.entries()) {
+      if (i === 0) await interaction.editReply(messageOptions(m, true));
+      else await interaction.followUp(messageOptions(m));
+      progress.sent++;
+    }
   };
 
   const handle = async (interaction: ChatInputCommandInteraction) => {
@@ -188,15 +211,20 @@ export async function startDiscord(adapterOptions: DiscordAdapterOptions): Promi
     const followUp: FollowUp = async (answer) => {
       answered = true;
       await first?.catch(() => {});
+      // Split once, with room for the mention, so a fallback posts the very pieces not yet delivered.
+      const pieces = splitReply(answer, MENTION_CHARS);
+      const progress = { sent: 0 };
       if (now() - receivedAtMs < TOKEN_LIFETIME_MS - TOKEN_MARGIN_MS) {
         try {
-          return await deliver(interaction, answer);
+          return await deliver(interaction, pieces, progress);
         } catch (error) {
           if (!tokenRefused(error)) throw error;
-          log.warn('discord reply token refused; posting to the channel', { ...fields, error });
+          log.warn('discord reply token refused; posting to the channel', { ...fields, sent: progress.sent, error });
         }
       }
-      await postToChannel(interaction.channelId, answer, interaction.user.id);
+      // Only an interaction can answer privately: a private reply never goes to the channel, only a note that it exists.
+      const rest = answer.ephemeral ? [privateReplyNote(interaction.commandName)] : pieces.slice(progress.sent);
+      await postToChannel(interaction.channelId, rest, interaction.user.id);
     };
     const values = Object.fromEntries(interaction.options.data.map((o) => [o.name, o.value]));
     const ctx = adapterOptions.makeContext({
@@ -218,7 +246,7 @@ export async function startDiscord(adapterOptions: DiscordAdapterOptions): Promi
     );
     // The answer came before the "queued" notice could be shown: showing the notice now would hide the answer.
     if (reply.awaiting && answered) return;
-    first = deliver(interaction, reply);
+    first = deliver(interaction, splitReply(reply));
     await first;
   };
 
@@ -246,7 +274,7 @@ export async function startDiscord(adapterOptions: DiscordAdapterOptions): Promi
         log.warn('discord answer has no channel to post to', { jobId: data.askJobId, team: data.team });
         return;
       }
-      await postToChannel(data.channel, orphanReply(data, `<@${data.userId}>`), data.userId);
+      await postToChannel(data.channel, splitReply(orphanReply(data, `<@${data.userId}>`), MENTION_CHARS), data.userId);
     },
     async post(channelId, reply) {
       const { image } = reply;
