@@ -8,12 +8,23 @@ import type { Logger } from '../src/log.ts';
 import type { FitbotMetrics } from '../src/ops/metrics.ts';
 import { type AskJobData, durationKey, QUEUES, type ReplyJobData, replyJobId } from '../src/queue/jobs.ts';
 import { pipelinedConnection, workerConnection } from '../src/queue/redis.ts';
-import { RedisLedger } from '../src/spend/redis-ledger.ts';
+import { RedisLedger, SETTLED_WITH_RUN_BASIS } from '../src/spend/redis-ledger.ts';
 
 /** A worker whose server runs on a pod: which run a job belongs to, and where the server is now. */
 export interface PodLink {
   /** The run being billed while the pod is ready. */
   current(): Promise<{ runId: string; startedAtMs: number; baseUrl: string } | undefined>;
+}
+
+/**
+ * The reply of an answer that finished after its pod run was settled: the
+ * settlement paid for its seconds, so the receipt says that instead of
+ * estimating a boot and idle share.
+ */
+function settledWithRun(reply: ReplyJobData): ReplyJobData {
+  if (!reply.outcome.ok) return reply;
+  const { idleShareEstUsd: _settled, ...receipt } = reply.outcome.receipt;
+  return { ...reply, outcome: { ...reply.outcome, receipt: { ...receipt, costBasis: SETTLED_WITH_RUN_BASIS } } };
 }
 
 /** A job taken while the pod is not ready goes back for this long, ms. */
@@ -111,8 +122,9 @@ export function startAskWorker(options: AskWorkerOptions): {
         { startedAtMs, endedAtMs, ...(run ? { podRun: { runId: run.runId, startedAtMs: run.startedAtMs } } : {}) },
         deps,
       );
-      await deliver(reply);
-      void connection.set(durationKey(prefix, plan.queue), String(endedAtMs - startedAtMs), 'EX', 86_400);
+      await deliver(charged.settledWithRun ? settledWithRun(reply) : reply);
+      // Only the ETA reads it: losing one (the connection closing) is harmless.
+      connection.set(durationKey(prefix, plan.queue), String(endedAtMs - startedAtMs), 'EX', 86_400).catch(() => {});
       metrics?.observeJob(plan.queue, 'completed', (endedAtMs - startedAtMs) / 1000);
       if (charged.written && reply.outcome.ok) {
         metrics?.addTokens(plan.queue, 'prompt', reply.outcome.receipt.promptTokens);

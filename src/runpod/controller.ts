@@ -23,6 +23,8 @@ export interface QueueView {
 /** The ledger as the controller needs it: settle a run's answers. */
 export interface RunLedger {
   record(entry: LedgerEntry): Promise<unknown>;
+  /** From now on an answer of this run adds no cost (the settlement charges all its seconds). */
+  closeRun(runId: string): Promise<void>;
   runAnswers(runId: string): Promise<RunAnswer[]>;
 }
 
@@ -427,6 +429,8 @@ export class PodController {
   }
 
   private async settle(run: PodRun): Promise<void> {
+    // Closed first: an answer recorded after the read below would otherwise pay for seconds settled here.
+    await this.o.ledger.closeRun(run.runId);
     const answers = await this.o.ledger.runAnswers(run.runId);
     const settlement = settleRun(run, answers);
     const perGpuSecond = runUsdPerSecond(run) / run.gpuCount;

@@ -15,27 +15,43 @@ import { isoWeekIn } from './week.ts';
 
 // Atomically, only if no entry exists for this job: write the entry, index it by
 // end time, add its cost to the team's and the user's totals for its week, and
-// (for an answer on a pod) add it to its pod run's index with its cost.
-// Returns whether it wrote, the job's charged cost, and the two week totals.
+// (for an answer on a pod) add it to its pod run's index with its cost. An answer
+// whose pod run is closed (KEYS[5]: settled, every billed second of it charged)
+// is written at no cost, with ARGV[7] as its basis, and left out of the index.
+// Returns whether it wrote, the job's charged cost, the two week totals, and
+// whether the run was closed.
 const RECORD_ONCE = `
 local written = 0
+local closed = 0
 if redis.call('EXISTS', KEYS[1]) == 0 then
-  redis.call('HSET', KEYS[1], unpack(ARGV, 7))
+  local cost = ARGV[4]
+  redis.call('HSET', KEYS[1], unpack(ARGV, 8))
+  if ARGV[6] ~= '' and redis.call('EXISTS', KEYS[5]) == 1 then
+    closed = 1
+    cost = '0'
+    redis.call('HSET', KEYS[1], 'costUsd', '0', 'gpuSeconds', '0', 'costBasis', ARGV[7])
+  end
   redis.call('ZADD', KEYS[2], ARGV[1], ARGV[2])
   if ARGV[5] == 'ok' then
-    redis.call('HINCRBYFLOAT', KEYS[3], 'team', ARGV[4])
-    redis.call('HINCRBYFLOAT', KEYS[3], ARGV[3], ARGV[4])
-    if ARGV[6] ~= '' then redis.call('ZADD', KEYS[4], ARGV[4], ARGV[6]) end
+    redis.call('HINCRBYFLOAT', KEYS[3], 'team', cost)
+    redis.call('HINCRBYFLOAT', KEYS[3], ARGV[3], cost)
+    if ARGV[6] ~= '' and closed == 0 then redis.call('ZADD', KEYS[4], cost, ARGV[6]) end
   end
   written = 1
 end
-return {written, redis.call('HGET', KEYS[1], 'costUsd'), redis.call('HGET', KEYS[3], 'team') or '0', redis.call('HGET', KEYS[3], ARGV[3]) or '0'}
+return {written, redis.call('HGET', KEYS[1], 'costUsd'), redis.call('HGET', KEYS[3], 'team') or '0', redis.call('HGET', KEYS[3], ARGV[3]) or '0', closed}
 `;
 
 /** Name of the script as an ioredis command (EVALSHA, loaded once per connection). */
 const RECORD_COMMAND = 'fitbotLedgerRecordOnce';
 
-type RecordOnce = (...args: string[]) => Promise<[number, string | null, string, string]>;
+type RecordOnce = (...args: string[]) => Promise<[number, string | null, string, string, number]>;
+
+/** The basis of an answer that ended after its pod run was settled. */
+export const SETTLED_WITH_RUN_BASIS = "settled with the pod's run, which ended before this answer";
+
+/** How long a settled run stays closed to late answers: far longer than any answer runs, s. */
+const CLOSED_RUN_TTL_SECONDS = 7 * 86_400;
 
 export interface Recorded {
   /** False when the job was already charged (a retry or a recovered job): nothing was added. */
@@ -45,6 +61,8 @@ export interface Recorded {
   /** The team's and the user's spend in the entry's week, this job included, USD. */
   teamWeekUsd: number;
   userWeekUsd: number;
+  /** Set when the answer's pod run was settled before it finished: its seconds were charged there, so it cost nothing more. */
+  settledWithRun?: true;
 }
 
 const NUMBER_FIELDS = [
@@ -64,6 +82,10 @@ export function podRunKey(prefix: string, runId: string): string {
   return `${prefix}:pod-run:${encodeURIComponent(runId)}:answers`;
 }
 
+function closedRunKey(prefix: string, runId: string): string {
+  return `${prefix}:pod-run:${encodeURIComponent(runId)}:closed`;
+}
+
 /** A member of a pod run's index, and back. */
 export function runMember(team: string, jobId: string): string {
   return `${encodeURIComponent(team)}/${encodeURIComponent(jobId)}`;
@@ -81,7 +103,7 @@ export class RedisLedger {
     private readonly prefix: string,
   ) {
     const commands = redis as unknown as Record<string, RecordOnce | undefined>;
-    if (!commands[RECORD_COMMAND]) redis.defineCommand(RECORD_COMMAND, { numberOfKeys: 4, lua: RECORD_ONCE });
+    if (!commands[RECORD_COMMAND]) redis.defineCommand(RECORD_COMMAND, { numberOfKeys: 5, lua: RECORD_ONCE });
     this.recordOnce = (commands[RECORD_COMMAND] as RecordOnce).bind(redis);
   }
 
@@ -99,17 +121,19 @@ export class RedisLedger {
     const fields = Object.entries(entry).flatMap(([k, v]) => [k, String(v)]);
     const zone = (await this.redis.hget(settingsKey(this.prefix, entry.team), 'timeZone')) ?? 'UTC';
     const week = isoWeekIn(entry.endedAtMs, zone).label;
-    const [written, costUsd, teamWeekUsd, userWeekUsd] = await this.recordOnce(
+    const [written, costUsd, teamWeekUsd, userWeekUsd, closed] = await this.recordOnce(
       this.entryKey(entry.team, entry.jobId),
       `${this.teamKey(entry.team)}:by-end`,
       `${this.teamKey(entry.team)}:week:${week}`,
       podRunKey(this.prefix, entry.podRun ?? 'none'),
+      closedRunKey(this.prefix, entry.podRun ?? 'none'),
       String(entry.endedAtMs),
       entry.jobId,
       `user:${entry.userId}`,
       String(entry.costUsd),
       entry.status,
       entry.podRun ? runMember(entry.team, entry.jobId) : '',
+      SETTLED_WITH_RUN_BASIS,
       ...fields,
     );
     return {
@@ -117,7 +141,17 @@ export class RedisLedger {
       costUsd: Number(costUsd ?? entry.costUsd),
       teamWeekUsd: Number(teamWeekUsd),
       userWeekUsd: Number(userWeekUsd),
+      ...(closed === 1 ? { settledWithRun: true as const } : {}),
     };
+  }
+
+  /**
+   * Close a pod run to answers before settling it: one recorded from now on
+   * (it outlived the run's drain) is written at no cost, since the settlement
+   * charges every billed second of the run already.
+   */
+  async closeRun(runId: string): Promise<void> {
+    await this.redis.set(closedRunKey(this.prefix, runId), '1', 'EX', CLOSED_RUN_TTL_SECONDS);
   }
 
   async get(team: string, jobId: string): Promise<LedgerEntry | undefined> {

@@ -6,6 +6,7 @@ import { parseConfig } from '../../src/config.ts';
 import { BUILTIN_CATALOG } from '../../src/fit/catalog/index.ts';
 import { createLogger } from '../../src/log.ts';
 import { type Pipeline, startPipeline } from '../../src/pipeline.ts';
+import { QUEUES, type ReplyJobData, replyJobId } from '../../src/queue/jobs.ts';
 import { PodStore } from '../../src/runpod/pod-store.ts';
 import { spendTotals } from '../../src/spend/ledger-entry.ts';
 import { RedisLedger } from '../../src/spend/redis-ledger.ts';
@@ -27,7 +28,7 @@ const POD: FakePodSeed = {
 
 let redis: Redis;
 let round = 0;
-let current: { runpod: FakeRunPod; model: FakeOpenAI; pipeline: Pipeline; prefix: string } | undefined;
+let current: { runpod: FakeRunPod; model: FakeOpenAI; pipeline?: Pipeline; prefix: string } | undefined;
 
 beforeAll(() => {
   redis = new Redis(REDIS_URL);
@@ -37,7 +38,7 @@ afterAll(async () => {
   redis.disconnect();
 });
 afterEach(async () => {
-  await current?.pipeline.close();
+  await current?.pipeline?.close();
   await current?.model.close();
   await current?.runpod.close();
   current = undefined;
@@ -244,5 +245,26 @@ describe('the Maverick pod: resume, health, answer, idle stop, and every billed 
     const late = await ask(pipeline, request('team-a', 'u2'));
     expect((await late.reply).text).toBe('4');
     expect(runpod.calls.filter((c) => c.operation === 'podResume').length).toBe(2);
+  });
+
+  it('GIVEN an answer that finishes after its run was settled (shutdown drain passed) THEN it adds nothing and its receipt says so', async () => {
+    // The shutdown drains for 1 s, then settles; the worker closes its connections 1 s after that.
+    const { runpod, model, pipeline, store, ledger, prefix } = await startWorld({ SHUTDOWN_GRACE_MS: '1000' });
+    // Ten words at 150 ms each: the answer ends between the two.
+    model.behave({ kind: 'ok', tokenDelayMs: 150, answer: () => 'one two three four five six seven eight nine ten' });
+    await ask(pipeline, request('team-a', 'u1'));
+    await until(() => model.requests.some((r) => r.path.endsWith('/chat/completions')), 8000);
+    await pipeline.close();
+    if (current) current.pipeline = undefined; // closed: afterEach closes only the fakes
+    await until(async () => (await ledger.between('team-a', 0, Date.now() + 60_000)).some((e) => !e.kind), 8000);
+    expect((await store.status())?.state).toBe('stopped');
+    const billed = runpod.totalBilledUsd();
+    expect(Math.abs((await ledgerUsd(ledger, ['team-a', 'unattributed'])) - billed)).toBeLessThan(0.0005);
+    const late = (await ledger.between('team-a', 0, Date.now() + 60_000)).find((e) => !e.kind);
+    expect(late?.costUsd).toBe(0);
+    // The reply job as BullMQ stores it: a hash at <prefix>:<queue>:<job id>.
+    const data = await redis.hget(`${prefix}:${QUEUES.replies}:${replyJobId(late?.jobId ?? '')}`, 'data');
+    const { outcome } = JSON.parse(data ?? '{}') as ReplyJobData;
+    expect(outcome?.ok && outcome.receipt.costBasis).toMatch(/settled with the pod's run/);
   });
 });
