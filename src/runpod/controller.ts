@@ -64,6 +64,14 @@ async function fetchHealthy(baseUrl: string): Promise<boolean> {
   }
 }
 
+/** The lock went to another controller: this one must not act on the pod or its state. */
+class LockLostError extends Error {
+  override readonly name = 'LockLostError';
+  constructor() {
+    super('pod controller lost its lock; another controller acts now');
+  }
+}
+
 /** How often a booting pod's /health is polled, at most, ms. */
 const BOOT_POLL_MS = 2000;
 
@@ -129,7 +137,11 @@ export class PodController {
     this.timer = setTimeout(() => {
       this.timer = undefined;
       this.running = this.tick()
-        .catch((error) => this.o.log.error('pod controller tick failed', { error }))
+        .catch((error) =>
+          error instanceof LockLostError
+            ? this.o.log.warn(error.message)
+            : this.o.log.error('pod controller tick failed', { error }),
+        )
         .then((recheckAtMs) => {
           const next = recheckAtMs === undefined ? this.o.pod.pollMs : recheckAtMs - this.now();
           // While the model loads, look every couple of seconds so answers start as soon as it is ready.
@@ -219,10 +231,24 @@ export class PodController {
     return { state: 'stopped', sinceMs: this.now(), podId: this.o.pod.podId, baseUrl: this.o.baseUrl };
   }
 
+  /** Write the status, only while holding the lock (checked atomically with the write). */
   private async update(status: PodStatus, change: Partial<PodStatus>): Promise<PodStatus> {
     const next = { ...status, ...change };
-    await this.o.store.setStatus(next);
+    if (!(await this.o.store.setStatusAsHolder(this.owner, next))) this.lockLost();
     return next;
+  }
+
+  /**
+   * Right before acting on RunPod: a controller whose lock lapsed (a stall
+   * longer than its TTL) may have been replaced, and must not act for it.
+   */
+  private async fence(): Promise<void> {
+    if (!(await this.o.store.holds(this.owner))) this.lockLost();
+  }
+
+  private lockLost(): never {
+    this.holder = false;
+    throw new LockLostError();
   }
 
   private apiFailed(error: Error): 'failed' {
@@ -305,6 +331,7 @@ export class PodController {
 
   private async recreate(status: PodStatus, pod: PodInfo): Promise<PodStatus> {
     this.o.log.warn('the pod resumed with zero GPUs; recreating it on its network volume', { podId: pod.id });
+    await this.fence();
     try {
       const fresh = await this.o.api.recreatePod(pod, { gpuCount: this.o.label.gpuCount });
       // Recorded before anything else: a controller dying now must find the new (billing) pod.
@@ -328,6 +355,7 @@ export class PodController {
   /** Terminate the pods recreates replaced; one RunPod did not take is kept and tried again next tick. */
   private async terminateReplaced(): Promise<void> {
     for (const podId of await this.o.store.podsToTerminate()) {
+      await this.fence();
       try {
         await this.o.api.terminatePod(podId);
         await this.o.store.terminated(podId);
@@ -353,6 +381,7 @@ export class PodController {
       note: reason,
     });
     this.lastState = 'booting';
+    await this.fence();
     try {
       await this.o.api.resumePod(status.podId, this.o.label.gpuCount);
       this.o.log.info('pod starting', { podId: status.podId, reason });
@@ -390,6 +419,7 @@ export class PodController {
       await new Promise((r) => setTimeout(r, 200));
     }
     stopping = await this.update(stopping, { stopRequestedAtMs: this.now() });
+    await this.fence();
     await this.o.api.stopPod(status.podId);
     stopping = await this.update(stopping, { runEndedAtMs: this.now() });
     this.o.log.info('pod stopped', { podId: status.podId, reason });
@@ -407,6 +437,7 @@ export class PodController {
     }
     const endedAtMs = status.runEndedAtMs ?? this.now();
     if (status.runId && status.runStartedAtMs !== undefined) {
+      await this.fence();
       const run: PodRun = {
         runId: status.runId,
         startedAtMs: status.runStartedAtMs,

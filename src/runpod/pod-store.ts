@@ -49,6 +49,14 @@ if holder == false or holder == ARGV[1] then
 end
 return 0
 `;
+// Replace the status only while this owner holds the lock: a controller whose lock lapsed writes nothing.
+const SET_STATUS_AS_HOLDER = `
+if redis.call('GET', KEYS[2]) ~= ARGV[1] then return 0 end
+redis.call('DEL', KEYS[1])
+redis.call('HSET', KEYS[1], unpack(ARGV, 2))
+return 1
+`;
+const HOLDS = `return redis.call('GET', KEYS[1]) == ARGV[1] and 1 or 0`;
 const RELEASE = `
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
 return 0
@@ -84,6 +92,25 @@ export class PodStore {
       .del(`${this.base}:status`)
       .hset(`${this.base}:status`, ...fields)
       .exec();
+  }
+
+  /** Replace the status if `owner` holds the lock, atomically; false (nothing written) if not. */
+  async setStatusAsHolder(owner: string, status: PodStatus): Promise<boolean> {
+    const fields = Object.entries(status).flatMap(([k, v]) => (v === undefined ? [] : [k, String(v)]));
+    const written = await this.redis.eval(
+      SET_STATUS_AS_HOLDER,
+      2,
+      `${this.base}:status`,
+      `${this.base}:lock`,
+      owner,
+      ...fields,
+    );
+    return written === 1;
+  }
+
+  /** Whether `owner` holds the controller lock now (without renewing it). */
+  async holds(owner: string): Promise<boolean> {
+    return (await this.redis.eval(HOLDS, 1, `${this.base}:lock`, owner)) === 1;
   }
 
   /** Take or renew the controller lock for ttlMs; false when another controller holds it. */

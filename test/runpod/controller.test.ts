@@ -222,4 +222,24 @@ describe('the pod controller', () => {
     await until(() => w.runpod.pod(POD_ID)?.desiredStatus === 'TERMINATED', 3000);
     expect(w.runpod.calls.filter((call) => call.operation === 'podTerminate')).toHaveLength(3);
   });
+
+  it('GIVEN another controller took the lock while this one drained for a stop THEN this one neither stops the pod nor writes the state nor settles', async () => {
+    const w = await world();
+    const control = { action: 'start' as PodAction };
+    const c = w.controller(control);
+    await c.start();
+    await until(async () => (await w.state()) === 'ready');
+    w.queue.running = [{ id: 'j1', atMs: Date.now(), startedAtMs: Date.now() }];
+    control.action = 'stop';
+    await until(async () => (await w.state()) === 'stopping');
+    // This controller stalled past its lock's expiry and another one holds the lock now.
+    await redis.set(`${w.prefix}:pod:${POD_ID}:lock`, 'another-controller', 'PX', 60_000);
+    await until(() => w.logs.some((line) => line.includes('lost its lock')), 3000);
+    w.queue.running = [];
+    await sleep(500);
+    expect(w.runpod.calls.filter((call) => call.operation === 'podStop')).toHaveLength(0);
+    expect(await w.store.status()).toMatchObject({ state: 'stopping' });
+    expect((await w.store.status())?.stopRequestedAtMs).toBeUndefined();
+    expect(await w.store.billedSecondsBetween(0, Date.now())).toBe(0);
+  });
 });
