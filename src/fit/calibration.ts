@@ -1,6 +1,6 @@
 import calibration from '../../data/speed-calibration.json' with { type: 'json' };
 import fitted from '../../data/speed-model.json' with { type: 'json' };
-import type { Catalog } from './catalog/types.ts';
+import type { Catalog, HardwareSpec } from './catalog/types.ts';
 import { normalizeName } from './fuzzy.ts';
 import { resolveHardware, resolveModel } from './resolve.ts';
 import type { SpeedModel, SpeedRecord } from './speed-model.ts';
@@ -60,10 +60,14 @@ export function measuredPromptSpeeds(catalog: Catalog, records: readonly Measure
 
 /** The catalog id of a record's device, so its correction applies to `/fit` on it. */
 export function deviceKey(catalog: Catalog, hardware: string): string {
+  return catalogDevice(catalog, hardware)?.id ?? normalizeName(hardware);
+}
+
+function catalogDevice(catalog: Catalog, hardware: string): HardwareSpec | undefined {
   try {
-    return resolveHardware(catalog, hardware).device.id;
+    return resolveHardware(catalog, hardware).device;
   } catch {
-    return normalizeName(hardware);
+    return undefined;
   }
 }
 
@@ -71,6 +75,7 @@ export function toSpeedRecords(catalog: Catalog, records: readonly MeasuredRecor
   return records.map((r) => ({
     bytesPerTokenGB: r.bytes_per_token_gb_est,
     bandwidthGBps: r.mem_bw_gbs_theoretical,
+    hbm: Boolean(catalogDevice(catalog, r.hardware)?.hbm),
     layers: r.n_layers,
     deviceCount: r.gpu_count,
     deviceKey: deviceKey(catalog, r.hardware),

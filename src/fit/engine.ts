@@ -282,6 +282,16 @@ function cpuReadBytes(config: FitConfig, offload: Offload | undefined, totalRead
   return 0;
 }
 
+/** Whether the speed model was corrected on measurements of this very device. */
+function measured(model: SpeedModel, device: HardwareSpec): boolean {
+  return device.id in model.deviceFactor;
+}
+
+/** The device whose measured correction applies: this one when measured, else its sibling (same chip family and memory type). */
+function speedDeviceKey(model: SpeedModel, device: HardwareSpec): string {
+  return measured(model, device) ? device.id : (device.speedSibling ?? device.id);
+}
+
 /** Seconds per token at a system-RAM speed, with the device part scaled by `bandFactor`. */
 function secondsPerToken(
   config: FitConfig,
@@ -294,22 +304,25 @@ function secondsPerToken(
   const deviceTps = decodeTokensPerSecond(ctx.speedModel, {
     bytesPerTokenGB: (total - cpuRead) / GB,
     bandwidthGBps: config.device.bandwidthGBps,
+    hbm: Boolean(config.device.hbm),
     layers: config.model.layers,
     deviceCount: config.count,
-    deviceKey: config.device.id,
+    deviceKey: speedDeviceKey(ctx.speedModel, config.device),
   });
   return (ramGBps, bandFactor) => 1 / (deviceTps * bandFactor) + cpuRead / GB / ramGBps;
 }
 
 /**
  * Single-stream decode. The headline is at a short context, as calibrated; the
- * band spreads it by the leave-one-out errors (and system RAM at 50–80 GB/s when
+ * band spreads it by the leave-one-out errors (across devices, for a device
+ * with no measurements) (and system RAM at 50–80 GB/s when
  * weights are offloaded). `atContextTokensPerSec` adds the KV cache reads at the
  * asked context, which still understates long contexts: hence the warning.
  */
 function speedOf(config: FitConfig, placement: Placement, ctx: EngineContext): SpeedReport {
   const short = secondsPerToken(config, placement, ctx, 0);
-  const band = ctx.speedModel.band;
+  // A device never measured (even if it borrows a sibling's correction) gets the wider band.
+  const band = measured(ctx.speedModel, config.device) ? ctx.speedModel.band : ctx.speedModel.unmeasuredBand;
   const mid = 1 / short(SYSTEM_RAM_GBPS.mid, 1);
   const prompt = placement.offload
     ? undefined

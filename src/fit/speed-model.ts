@@ -3,13 +3,15 @@
  *
  * Time per token = bytes read ÷ effective bandwidth + a fixed cost per layer
  * (kernel launches and synchronisation, which dominate small and MoE models),
- * where the effective bandwidth of a device of vendor bandwidth W is
- * e·W / √(1 + (W/Wc)²): near e·W on GDDR and unified memory, saturating towards
- * e·Wc on HBM parts, which llama.cpp's single-stream kernels do not fill.
+ * where the effective bandwidth of a device of vendor bandwidth W is e·W on
+ * GDDR and unified memory and e·W / √(1 + (W/Wc)²) on HBM parts, saturating
+ * towards e·Wc because llama.cpp's single-stream kernels do not fill HBM. (The
+ * curve once applied to every device and cut the 1,792 GB/s GDDR7 of the RTX
+ * PRO 6000 Blackwell by a quarter, which its measurement contradicts.)
  * e, Wc and the layer cost are fitted to data/speed-calibration.json with a
  * robust loss on log error (soft-L1, scale 0.1), so one odd record does not
  * drag the rest. A device with measurements gets a shrunk correction factor
- * (its mean log error × n/(n+1)).
+ * (its mean log error × n/(n+1)); a device without gets a wider band.
  *
  * Pure: the records are passed in; nothing is read here.
  */
@@ -19,6 +21,8 @@ export interface SpeedRecord {
   bytesPerTokenGB: number;
   /** Vendor memory bandwidth of one device, GB/s. */
   bandwidthGBps: number;
+  /** High-bandwidth memory, where single-stream decode saturates. */
+  hbm: boolean;
   layers: number;
   deviceCount: number;
   /** Key of the device, for its correction factor. */
@@ -34,6 +38,12 @@ export interface SpeedModel {
   deviceFactor: Readonly<Record<string, number>>;
   /** Measured ÷ predicted speed at the 10th and 90th percentile, leave-one-out. */
   band: { low: number; high: number };
+  /**
+   * The same for a device with no measurements of its own: each measured device
+   * predicted by a fit without its records and without its correction, 10th and
+   * 90th percentile across devices; never narrower than `band`.
+   */
+  unmeasuredBand: { low: number; high: number };
 }
 
 /**
@@ -52,7 +62,7 @@ interface Params {
 /** Predicted seconds per token before any device correction. */
 export function baseSecondsPerToken(p: Params, r: Omit<SpeedRecord, 'deviceKey' | 'measuredTokensPerSec'>): number {
   const w = r.bandwidthGBps;
-  const effectiveGBps = (p.efficiency * w) / Math.sqrt(1 + (w / p.saturationGBps) ** 2);
+  const effectiveGBps = r.hbm ? (p.efficiency * w) / Math.sqrt(1 + (w / p.saturationGBps) ** 2) : p.efficiency * w;
   return (
     r.bytesPerTokenGB / effectiveGBps +
     p.perLayerSeconds * r.layers +
@@ -169,6 +179,20 @@ export function leaveOneOut(records: readonly SpeedRecord[]): LeaveOneOutResult 
   return { ratios, absErrors, median: quantile(absErrors, 0.5), p90: quantile(absErrors, 0.9) };
 }
 
+/**
+ * Measured ÷ predicted speed of each device (geometric mean over its records),
+ * predicted by a fit on the other devices' records with no correction: how far
+ * off the model is on a device it has never seen.
+ */
+export function leaveDeviceOut(records: readonly SpeedRecord[]): number[] {
+  const keys = [...new Set(records.map((r) => r.deviceKey))];
+  return keys.map((key) => {
+    const held = records.filter((r) => r.deviceKey === key);
+    const p = fitParams(records.filter((r) => r.deviceKey !== key));
+    return Math.exp(held.reduce((sum, r) => sum + logError(p, r), 0) / held.length);
+  });
+}
+
 export function quantile(values: readonly number[], q: number): number {
   const sorted = [...values].sort((a, b) => a - b);
   if (sorted.length === 0) return Number.NaN;
@@ -182,10 +206,16 @@ export function quantile(values: readonly number[], q: number): number {
 export function fitSpeedModel(records: readonly SpeedRecord[]): SpeedModel {
   const p = fitParams(records);
   const loo = leaveOneOut(records);
+  const band = { low: quantile(loo.ratios, 0.1), high: quantile(loo.ratios, 0.9) };
+  const unseen = leaveDeviceOut(records);
   return {
     ...p,
     deviceFactor: deviceFactors(p, records),
-    band: { low: quantile(loo.ratios, 0.1), high: quantile(loo.ratios, 0.9) },
+    band,
+    unmeasuredBand: {
+      low: Math.min(band.low, quantile(unseen, 0.1)),
+      high: Math.max(band.high, quantile(unseen, 0.9)),
+    },
   };
 }
 

@@ -20,6 +20,7 @@ describe('decode speed calibration', () => {
     expect(SPEED_MODEL.saturationGBps).toBeCloseTo(fresh.saturationGBps, 6);
     expect(SPEED_MODEL.perLayerSeconds).toBeCloseTo(fresh.perLayerSeconds, 12);
     expect(SPEED_MODEL.band).toEqual(fresh.band);
+    expect(SPEED_MODEL.unmeasuredBand).toEqual(fresh.unmeasuredBand);
     expect(Object.keys(SPEED_MODEL.deviceFactor).sort()).toEqual(Object.keys(fresh.deviceFactor).sort());
     expect(fitted.records).toBe(records.length);
   });
@@ -42,6 +43,33 @@ describe('decode speed calibration', () => {
       const s = fitOf(m, q, h).evaluation.speed;
       expect(s.low).toBeLessThanOrEqual(s.decodeTokensPerSec);
       expect(s.high).toBeGreaterThanOrEqual(s.decodeTokensPerSec);
+    }
+  });
+
+  it('GIVEN an RTX 5090 (unmeasured) THEN it borrows the RTX PRO 6000 Blackwell correction and agrees with the measurements', () => {
+    // Same chip and 1,792 GB/s GDDR7 as the RTX PRO 6000, measured at 278.95 tok/s on
+    // Llama 2 7B Q4_0; the RTX 5080 (960 GB/s) measured 181.99 (data/speed-calibration.json).
+    const measured = (hardware: string) =>
+      MEASURED_RECORDS.find((r) => r.model === 'Llama 2 7B' && r.quant === 'Q4_0' && r.hardware === hardware)
+        ?.measured_tg_tok_s ?? Number.NaN;
+    const rtx5090 = fitOf('llama 2 7b', 'q4_0', 'rtx 5090').evaluation.speed;
+    const pro6000 = fitOf('llama 2 7b', 'q4_0', 'rtx pro 6000').evaluation.speed;
+    expect(rtx5090.decodeTokensPerSec).toBeCloseTo(pro6000.decodeTokensPerSec, 6);
+    expect(rtx5090.high).toBeGreaterThanOrEqual(measured('RTX PRO 6000 Blackwell'));
+    expect(rtx5090.low).toBeGreaterThan(measured('RTX 5080'));
+  });
+
+  it('GIVEN a device with no measurements THEN its band is at least as wide as a measured one', () => {
+    expect(SPEED_MODEL.unmeasuredBand.low).toBeLessThanOrEqual(SPEED_MODEL.band.low);
+    expect(SPEED_MODEL.unmeasuredBand.high).toBeGreaterThanOrEqual(SPEED_MODEL.band.high);
+    const s = fitOf('llama 3 8b', 'q4', 'rtx 4080').evaluation.speed;
+    expect(s.high / s.decodeTokensPerSec).toBeCloseTo(SPEED_MODEL.unmeasuredBand.high, 6);
+  });
+
+  it('GIVEN every speedSibling in the catalog THEN it names a measured device, and the device itself has none', () => {
+    for (const device of BUILTIN_CATALOG.hardware.filter((h) => h.speedSibling)) {
+      expect(SPEED_MODEL.deviceFactor, device.id).toHaveProperty(device.speedSibling ?? '');
+      expect(SPEED_MODEL.deviceFactor, device.id).not.toHaveProperty(device.id);
     }
   });
 });

@@ -92,6 +92,13 @@ export interface HardwareSpec {
   variantOf?: string;
   /** Memory bandwidth of one device, GB/s (vendor figure). */
   bandwidthGBps: number;
+  /** High-bandwidth memory (HBM2/2e/3/3e), which single-stream decode does not fill: the speed model saturates it. */
+  hbm?: boolean;
+  /**
+   * Id of a measured device with the same GPU architecture and memory type whose
+   * speed correction this one borrows while it has no measurements of its own.
+   */
+  speedSibling?: string;
   /** A flat price per device-hour a team sets for its own hardware, USD. */
   pricePerHourUsd?: number;
   /** Rental prices per GPU-hour. */

@@ -112,6 +112,8 @@ function checkHardware(where: string, h: Record<string, unknown>, problems: stri
       boardPowerW: [nonNegative, 'a number ≥ 0 (W)'],
       hostRamGB: [nonNegative, 'a number ≥ 0 (GB)'],
       memoryOptionsGB: [(v) => Array.isArray(v) && v.length > 0 && v.every(positive), 'a list of positive numbers'],
+      hbm: [(v) => typeof v === 'boolean', 'true or false'],
+      speedSibling: [text, 'a hardware id'],
     },
     problems,
   );
