@@ -35,7 +35,7 @@ async function estimate(slots: number, podSeconds: number): Promise<number> {
     now: () => Date.parse('2026-11-27T12:00:00Z'),
   });
   const verdict = await teams.maverickVerdict('T1', 'U1', 'a short question');
-  const usd = /costs about \$([\d.]+)/.exec(verdict.maverickAllowed ? '' : verdict.reason)?.[1];
+  const usd = /costs about \$([\d.]+)/.exec(verdict.reason ?? '')?.[1];
   return Number(usd);
 }
 
