@@ -132,7 +132,9 @@ function costField(r: FitResult): ReplyField {
           : `${r.config.count} × ${usd(c.price?.perGpuHourUsd ?? 0)} RunPod ${c.basis === 'rental-secure' ? 'secure' : 'community'}, ${c.price?.date}`;
     lines.push(`**${usd(c.perHourUsd)}/h** (${basis})`);
     if (c.per1MTokensUsd !== null)
-      lines.push(`${usd(c.per1MTokensUsd)} per 1M output tokens at the estimated speed (one stream)`);
+      lines.push(
+        `${usd(c.per1MTokensUsd)} per 1M output tokens at the estimated speed (one stream${r.evaluation.verdict === 'no-fit' ? ', if it fitted' : ''})`,
+      );
   }
   const rents = [quote(c.rental.community, 'community'), quote(c.rental.secure, 'secure')].filter(Boolean);
   if (rents.length > 0 && c.basis !== 'rental-secure' && c.basis !== 'rental-community') {

@@ -45,3 +45,17 @@ describe('data-centre GPUs without a rental price', () => {
     expect(pod(r)?.value).toMatch(/^1× H100 SXM/);
   });
 });
+
+describe('cost per 1M tokens', () => {
+  const costText = (r: ReturnType<typeof fitOf>) => fitReply(r).fields?.find((f) => f.name === 'Cost')?.value ?? '';
+  it('GIVEN a configuration that does not fit THEN $/1M is quoted "if it fitted"', () => {
+    const r = fitOf('maverick', 'q3', '2xh100');
+    expect(r.evaluation.verdict).toBe('no-fit');
+    expect(costText(r)).toMatch(/per 1M output tokens at the estimated speed \(one stream, if it fitted\)/);
+  });
+  it('GIVEN one that fits THEN without the condition', () => {
+    expect(costText(fitOf('maverick', 'q4', '4xh100'))).toMatch(
+      /per 1M output tokens at the estimated speed \(one stream\)/,
+    );
+  });
+});
