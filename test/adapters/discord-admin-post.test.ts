@@ -37,6 +37,8 @@ describe('Discord: admin commands and channel posts (real discord.js Client, fak
       expect(json.find((c) => c.name === name)?.default_member_permissions).toBe(MANAGE_GUILD);
     }
     expect(json.find((c) => c.name === 'fit')?.default_member_permissions).toBeUndefined();
+    // Servers only: in a DM a command would count against a team nobody can set a budget for.
+    for (const command of json) expect(command.contexts).toEqual([0]);
   });
 
   it('GIVEN a member without Manage Server THEN /budget is refused privately and nothing changes', async () => {

@@ -97,6 +97,7 @@ describe('discordCommandsJson', () => {
         },
         { type: 3, name: 'hours', description: 'Usage to price, e.g. 3/week', max_length: 30 },
       ],
+      contexts: [0],
     });
   });
 
@@ -217,11 +218,16 @@ describe('Discord adapter end to end (real discord.js Client, fake Discord)', ()
     expect(logged).toMatchObject({ level: 'info', command: 'fit', team: '300000000000000001' });
   });
 
-  it('GIVEN a command in a DM THEN the team is dm-<user id>', async () => {
-    const { id, token } = run('help', [], '');
-    await fake.waitFor(followUps(token)); // /help answers privately
-    const logged = logLines.map((l) => JSON.parse(l)).find((l) => l.interactionId === id);
-    expect(logged).toMatchObject({ command: 'help', team: `dm-${ASKER}` });
+  it('GIVEN a command in a DM THEN it is refused privately and nothing runs (a team is a server)', async () => {
+    const { id, token } = run('ask', [{ name: 'prompt', type: 3, value: 'what is 2+2' }], '');
+    const callback = await fake.waitFor((r) => r.route === `/interactions/${id}/${token}/callback`);
+    expect(callback.body.type).toBe(4);
+    expect(callback.body.data.flags & 64).toBe(64);
+    expect(callback.body.data.content).toMatch(/works in a server/);
+    expect(callback.body.data.allowed_mentions).toEqual({ parse: [] });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(fake.requests.filter(of(token))).toHaveLength(1);
+    expect(logLines.map((l) => JSON.parse(l)).find((l) => l.interactionId === id)).toBeUndefined();
   });
 
   it('GIVEN a typo in the model THEN the public deferral is deleted and the error goes to the asker alone', async () => {

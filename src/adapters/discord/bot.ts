@@ -24,6 +24,8 @@ import { DISCORD_LIMITS, type DiscordMessage, toDiscord } from './render.ts';
 const EMBED_TOTAL_CHARS = 6000;
 /** Interaction tokens are valid for 15 minutes (discord.com/developers/docs/interactions/receiving-and-responding). */
 const TOKEN_LIFETIME_MS = 15 * 60_000;
+/** The answer to a command in a DM: a team is a server, and its budget and spend are kept there. */
+const DM_REFUSAL = 'fitbot works in a server: run the command in a channel of your team’s server.';
 /** Edit only with a minute to spare: an answer in several messages must finish before the token dies. */
 const TOKEN_MARGIN_MS = 60_000;
 /** Room in plain content for the asker's mention in a channel post: `<@`, a snowflake of up to 20 digits, `> `. */
@@ -199,7 +201,12 @@ export async function startDiscord(adapterOptions: DiscordAdapterOptions): Promi
 
   const handle = async (interaction: ChatInputCommandInteraction) => {
     const receivedAtMs = now();
-    const team = interaction.guildId ?? `dm-${interaction.user.id}`;
+    const team = interaction.guildId;
+    if (!team) {
+      // Registered for servers only (GUILD_ONLY); an older registration may still offer the commands in DMs.
+      await interaction.reply({ content: DM_REFUSAL, flags: MessageFlags.Ephemeral, allowedMentions: { parse: [] } });
+      return;
+    }
     const fields = { command: interaction.commandName, team, interactionId: interaction.id };
     await interaction.deferReply();
     adapterOptions.metrics?.observeAck('discord', (now() - receivedAtMs) / 1000);

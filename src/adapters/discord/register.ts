@@ -34,7 +34,15 @@ export interface DiscordCommandJson {
   options: DiscordOptionJson[];
   /** "32" (Manage Server): only members with it see an admin command until a server admin grants it to others. */
   default_member_permissions?: typeof MANAGE_GUILD;
+  /** Where the command may be used: only in servers ({@link GUILD_ONLY}). */
+  contexts: number[];
 }
+
+/**
+ * Interaction context 0 (GUILD) alone: a server is the team whose budget, rate limit and spend a command counts
+ * against; in a DM with the bot nobody is an admin and no budget could be set, so asks there would escape them.
+ */
+export const GUILD_ONLY = [0];
 
 /** Discord's Manage Server permission bit (1 << 5), as the API takes it: a string. */
 export const MANAGE_GUILD = '32';
@@ -73,6 +81,7 @@ export function discordCommandsJson(specs: readonly CommandSpec[]): DiscordComma
       description: truncate(spec.description, DESCRIPTION_CHARS),
       options: [...required, ...optional].slice(0, MAX_OPTIONS).map(optionJson),
       ...(spec.admin ? { default_member_permissions: MANAGE_GUILD } : {}),
+      contexts: GUILD_ONLY,
     };
   });
 }
