@@ -9,6 +9,7 @@ import {
   isMoeBlock,
   kvCacheBytes,
   layerSplit,
+  layersFit,
   type MemoryLimit,
   OS_RESERVE_GIB,
   routedExpertParamsB,
@@ -150,21 +151,15 @@ function gpuBlockBytes(config: FitConfig, p: Placement, contextTokens: number): 
 }
 
 /**
- * Blocks per GPU under llama.cpp's layer split, which gives each GPU a run of
- * whole blocks, so each device's share is checked, not the sum; undefined when
- * a device would overflow.
+ * Whether what is not offloaded fits the devices. llama.cpp's layer split gives
+ * each GPU a run of whole blocks, so each device's share is checked, not the
+ * sum; vLLM's tensor parallel holds 1/N of every layer on each GPU.
  */
-function blocksPerDevice(config: FitConfig, p: Placement, contextTokens = config.contextTokens): number[] | undefined {
-  return layerSplit(gpuBlockBytes(config, p, contextTokens), config.count, capacity(config, p.limit));
-}
-
-/** Whether what is not offloaded fits the devices; vLLM's tensor parallel holds 1/N of every layer on each GPU. */
 function deviceFits(config: FitConfig, p: Placement, contextTokens = config.contextTokens): boolean {
-  if (config.file.runtime === 'vllm') {
-    const total = gpuBlockBytes(config, p, contextTokens).reduce((sum, b) => sum + b, 0);
-    return total / config.count <= capacity(config, p.limit);
-  }
-  return blocksPerDevice(config, p, contextTokens) !== undefined;
+  const blocks = gpuBlockBytes(config, p, contextTokens);
+  const cap = capacity(config, p.limit);
+  if (config.file.runtime === 'vllm') return blocks.reduce((sum, b) => sum + b, 0) / config.count <= cap;
+  return layersFit(blocks, config.count, cap);
 }
 
 function expertBytesPerMoeLayer(config: FitConfig): number {
@@ -314,8 +309,8 @@ function secondsPerToken(
 
 /**
  * Single-stream decode. The headline is at a short context, as calibrated; the
- * band spreads it by the leave-one-out errors (across devices, for a device
- * with no measurements) (and system RAM at 50–80 GB/s when
+ * band spreads it by the leave-one-out errors (left out by device for a device
+ * never measured; and system RAM at 50–80 GB/s when
  * weights are offloaded). `atContextTokensPerSec` adds the KV cache reads at the
  * asked context, which still understates long contexts: hence the warning.
  */
@@ -379,7 +374,14 @@ export function evaluate(config: FitConfig, ctx: EngineContext, usage?: Usage): 
   const shown: Placement = placement ?? { kvType: 'f16', limit: 'default' };
   const memory = memoryReport(config, shown);
   const speed = speedOf(config, shown, ctx);
-  const split = placement && config.file.runtime !== 'vllm' ? blocksPerDevice(config, placement) : undefined;
+  const split =
+    placement && config.file.runtime !== 'vllm'
+      ? layerSplit(
+          gpuBlockBytes(config, placement, config.contextTokens),
+          config.count,
+          capacity(config, placement.limit),
+        )
+      : undefined;
   return {
     verdict: verdictOf(placement, memory),
     memory,

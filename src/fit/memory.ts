@@ -97,14 +97,21 @@ function fillInOrder(blockBytes: readonly number[], limitBytes: number): number[
 }
 
 /**
- * Blocks per device under llama.cpp's `--split-mode layer`, which gives each of
- * `count` devices a run of consecutive blocks (device 0 the first): the split
- * whose fullest device holds the least, padded with zeros to `count`; undefined
- * when no split keeps every device within `capacityBytes`.
+ * Whether blocks of `blockBytes` fit `count` devices of `capacityBytes` each
+ * under llama.cpp's `--split-mode layer`, which gives each device a run of
+ * consecutive blocks (device 0 the first).
+ */
+export function layersFit(blockBytes: readonly number[], count: number, capacityBytes: number): boolean {
+  return capacityBytes >= 0 && (fillInOrder(blockBytes, capacityBytes)?.length ?? Number.POSITIVE_INFINITY) <= count;
+}
+
+/**
+ * Blocks per device for such a split: the one whose fullest device holds the
+ * least, padded with zeros to `count`; undefined when none fits.
  */
 export function layerSplit(blockBytes: readonly number[], count: number, capacityBytes: number): number[] | undefined {
-  const fitsIn = (limit: number) => (fillInOrder(blockBytes, limit)?.length ?? Number.POSITIVE_INFINITY) <= count;
-  if (capacityBytes < 0 || !fitsIn(capacityBytes)) return undefined;
+  const fitsIn = (limit: number) => layersFit(blockBytes, count, limit);
+  if (!fitsIn(capacityBytes)) return undefined;
   // Bisect the fullest device's load down to within a byte of the least possible.
   let lo = 0;
   let hi = capacityBytes;

@@ -237,8 +237,8 @@ export const HARDWARE: readonly HardwareSpec[] = [
   apple('m1-pro', 'Apple M1 Pro', ['m1 pro'], [16, 32], 200, SPEC),
   {
     ...apple('m1-ultra', 'Apple M1 Ultra', ['m1 ultra', 'mac studio m1 ultra'], [64, 128], 800, SPEC),
-    speedSibling: 'm1-max',
-  }, // two M1 Max dies
+    speedSibling: 'm1-max', // two M1 Max dies
+  },
   apple('m2', 'Apple M2', ['m2'], [8, 16, 24], 100, CAL),
   apple('m2-pro', 'Apple M2 Pro', ['m2 pro'], [16, 32], 200, CAL),
   apple('m2-max', 'Apple M2 Max', ['m2 max'], [32, 64, 96], 400, CAL),
