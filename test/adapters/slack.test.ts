@@ -3,6 +3,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { commands } from '../../commands/index.ts';
 import { slackManifest } from '../../scripts/slack-manifest.ts';
 import { type SlackAdapter, startSlack, toSlackMessages } from '../../src/adapters/slack/app.ts';
+import { unescapeSlack } from '../../src/adapters/slack/render.ts';
 import type { AskPort, FollowUp, InteractionContext } from '../../src/command/command.ts';
 import type { Reply } from '../../src/command/reply.ts';
 import { createLogger } from '../../src/log.ts';
@@ -98,7 +99,6 @@ const apiCalls = (method: string) => slack.apiCalls.filter((c) => c.method === m
 const sectionTexts = (body: any): string[] =>
   // biome-ignore lint/suspicious/noExplicitAny: as above.
   body.blocks.filter((b: any) => b.type === 'section').map((b: any) => b.text.text as string);
-const unescapeSlack = (s: string) => s.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
 /** Every Slack mention or special token (`<@U…>`, `<!here>`) anywhere in what was sent. */
 const mentionsIn = (value: unknown) => JSON.stringify(value).match(/<[@!#][^>]*>/g) ?? [];
 
@@ -119,6 +119,22 @@ describe('Slack adapter, the real Bolt App over signed HTTP', () => {
       user: { id: 'U1', name: 'ada' },
       channel: 'C1',
     });
+  });
+
+  it('GIVEN an /ask whose text Slack escaped THEN the prompt reaches the pipeline as the user typed it', async () => {
+    const prompts: string[] = [];
+    const submit = fakeAsk.submit;
+    fakeAsk.submit = async (request, followUp) => {
+      prompts.push(request.prompt);
+      return submit(request, followUp);
+    };
+    try {
+      const sent = await sendCommand('/ask', 'why is a &lt;b&gt; tag bold &amp;&amp; is &amp;lt; an entity?');
+      await slack.waitFor(() => postsTo(sent.id).length === 1);
+    } finally {
+      fakeAsk.submit = submit;
+    }
+    expect(prompts).toEqual(['why is a <b> tag bold && is &lt; an entity?']);
   });
 
   it('GIVEN a misspelt model THEN the error is ephemeral and suggests the name', async () => {

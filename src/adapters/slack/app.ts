@@ -10,7 +10,7 @@ import type { Logger } from '../../log.ts';
 import type { FitbotMetrics } from '../../ops/metrics.ts';
 import type { ReplyJobData } from '../../queue/jobs.ts';
 import { ackFirstQueue } from '../ack-first.ts';
-import { escapeSlack, mrkdwnText, SLACK_LIMITS, type SlackMessage, toSlack } from './render.ts';
+import { escapeSlack, mrkdwnText, SLACK_LIMITS, type SlackMessage, toSlack, unescapeSlack } from './render.ts';
 
 // A response_url takes at most 5 messages within 30 minutes of the command
 // (api.slack.com/interactivity/handling#message_responses).
@@ -197,7 +197,8 @@ export async function startSlack(options: SlackAdapterOptions): Promise<SlackAda
         followUp,
       });
       log.info('slack command', { command: name, team: command.team_id });
-      const reply = await dispatch({ kind: 'text', line: `/${name} ${command.text}` }, ctx, options.dispatch);
+      const line = `/${name} ${unescapeSlack(command.text)}`;
+      const reply = await dispatch({ kind: 'text', line }, ctx, options.dispatch);
       // An answer that came before the "queued" notice makes the notice stale: skip it.
       if (reply.awaiting && answered) return;
       await deliver(reply);

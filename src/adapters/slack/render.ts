@@ -14,6 +14,15 @@ export function escapeSlack(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 
+/**
+ * What the user typed, from a slash command's text: Slack sends `&`, `<` and `>` escaped as `&amp;`, `&lt;`
+ * and `&gt;`, and a prompt about `a < b && c` must reach the model as written. `&amp;` goes last, so an
+ * escaped `&lt;` (`&amp;lt;`) comes out as the `&lt;` the user typed.
+ */
+export function unescapeSlack(text: string): string {
+  return text.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
+}
+
 /** `**bold**` → Slack's `*bold*`, after escaping. */
 function mrkdwn(text: string): string {
   return escapeSlack(text).replace(/\*\*([^*]+)\*\*/g, '*$1*');
