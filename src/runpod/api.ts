@@ -20,7 +20,8 @@
  * No retries here. Every failure is a {@link RunPodError}; its `retryable` tells the caller (the
  * pod controller, a BullMQ job) whether the same call may succeed later. Note for
  * {@link RunPodApi.recreatePod}: after a timeout or a 5xx the pod may have been created anyway
- * (runpodctl refuses to retry POSTs for this reason: a second billed pod), so look before deploying again.
+ * (runpodctl refuses to retry POSTs for this reason: a second billed pod), so look before deploying again:
+ * {@link mayHaveTakenEffect} says when, {@link RunPodApi.findPodsByName} finds it.
  */
 
 /** Pod states as RunPod's GraphQL schema lists them (`PodStatus`); unknown future values pass through. */
@@ -120,6 +121,16 @@ export class RunPodError extends Error {
   }
 }
 
+/**
+ * Whether a failed call may have taken effect anyway: no answer (timeout, network) or a server
+ * error, as opposed to RunPod declining it.
+ */
+export function mayHaveTakenEffect(error: unknown): boolean {
+  return (
+    error instanceof RunPodError && (error.code === 'timeout' || error.code === 'network' || error.code === 'server')
+  );
+}
+
 export interface RunPodApiOptions {
   apiKey: string;
   /** Default https://api.runpod.io; GraphQL is at `${baseUrl}/graphql`. */
@@ -152,6 +163,8 @@ export interface RunPodApi {
    * without the model files. Does not touch `from`.
    */
   recreatePod(from: PodInfo, options?: RecreateOptions): Promise<PodInfo>;
+  /** The account's pods (not terminated) with this exact name: how a pod a failed recreate may have made is found. */
+  findPodsByName(name: string): Promise<PodInfo[]>;
 }
 
 export const DEFAULT_RUNPOD_BASE_URL = 'https://api.runpod.io';
@@ -173,6 +186,8 @@ const SELECTIONS = {
   podStop: { kind: 'mutation', fields: '{ id desiredStatus }' },
   podTerminate: { kind: 'mutation', fields: '' },
   podFindAndDeployOnDemand: { kind: 'mutation', fields: '{ ...PodFields }' },
+  // runpod-python `get_pods`: `query { myself { pods { … } } }`, the account's pods.
+  myself: { kind: 'query', fields: '{ pods { ...PodFields } }' },
 } as const;
 
 export type RunPodOperation = keyof typeof SELECTIONS;
@@ -201,7 +216,8 @@ function literal(value: unknown, key = ''): string {
  */
 export function runpodDocument(operation: RunPodOperation, input: Record<string, unknown>): string {
   const { kind, fields } = SELECTIONS[operation];
-  const body = `${kind} { ${operation}(input: ${literal(input)})${fields ? ` ${fields}` : ''} }`;
+  const args = Object.keys(input).length > 0 ? `(input: ${literal(input)})` : '';
+  const body = `${kind} { ${operation}${args}${fields ? ` ${fields}` : ''} }`;
   return fields.includes('...PodFields') ? `${body}\n${POD_FIELDS}` : body;
 }
 
@@ -267,6 +283,12 @@ export function createRunPodApi(options: RunPodApiOptions): RunPodApi {
       const data = await call('podFindAndDeployOnDemand', deployInputOf(from, recreateOptions));
       if (data.podFindAndDeployOnDemand == null) throw emptyAnswer('podFindAndDeployOnDemand');
       return podInfoOf(data.podFindAndDeployOnDemand, 'podFindAndDeployOnDemand');
+    },
+    async findPodsByName(name) {
+      const pods = asRecord((await call('myself', {})).myself).pods;
+      return (Array.isArray(pods) ? pods : [])
+        .map((pod) => podInfoOf(pod, 'myself'))
+        .filter((pod) => pod.name === name);
     },
   };
 }

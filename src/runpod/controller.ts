@@ -6,7 +6,7 @@ import type { FitbotMetrics } from '../ops/metrics.ts';
 import type { LedgerEntry } from '../spend/ledger-entry.ts';
 import { isoWeekOf } from '../spend/week.ts';
 import { lastServedTeam, type PodRun, type RunAnswer, runUsdPerSecond, settleRun } from './accounting.ts';
-import type { PodInfo, RunPodApi } from './api.ts';
+import { mayHaveTakenEffect, type PodInfo, type RunPodApi } from './api.ts';
 import type { PodStatus, PodStore } from './pod-store.ts';
 import type { Policy, PolicyView } from './policy.ts';
 
@@ -74,6 +74,23 @@ class LockLostError extends Error {
 
 /** How often a booting pod's /health is polled, at most, ms. */
 const BOOT_POLL_MS = 2000;
+
+/** How long a pod a failed recreate may have created is looked for, ms. */
+const RECREATE_LOOKUP_MS = 15 * 60_000;
+
+/**
+ * The name of a recreated pod: the old one's with a suffix unique to this
+ * attempt (a previous attempt's suffix replaced), so that a pod created by a
+ * call that failed can be told apart and found.
+ */
+export function recreatedPodName(fromName: string, attemptId: string): string {
+  return `${fromName.replace(/-re-[0-9a-f]{8}$/, '')}-re-${attemptId.slice(0, 8)}`;
+}
+
+/** The model server's URL on the new pod: RunPod's proxy URL carries the pod id. */
+function baseUrlOnPod(baseUrl: string, fromPodId: string, toPodId: string): string {
+  return baseUrl.split(fromPodId).join(toPodId);
+}
 
 function minutes(ms: number): string {
   return `${Math.round(ms / 60_000)} min`;
@@ -197,6 +214,7 @@ export class PodController {
     const pod = await this.o.api.getPod(status.podId).catch((error: Error) => this.apiFailed(error));
     if (pod !== 'failed') {
       status = await this.reconcile(status, pod);
+      status = await this.resolveFailedRecreates(status);
       await this.terminateReplaced();
     }
     // While the API is down a booting pod's /health is still watched (and its timeout kept).
@@ -331,25 +349,62 @@ export class PodController {
 
   private async recreate(status: PodStatus, pod: PodInfo): Promise<PodStatus> {
     this.o.log.warn('the pod resumed with zero GPUs; recreating it on its network volume', { podId: pod.id });
+    const name = recreatedPodName(pod.name, randomUUID());
     await this.fence();
+    let fresh: PodInfo;
     try {
-      const fresh = await this.o.api.recreatePod(pod, { gpuCount: this.o.label.gpuCount });
-      // Recorded before anything else: a controller dying now must find the new (billing) pod.
-      const recreated = await this.update(status, {
-        podId: fresh.id,
-        baseUrl: status.baseUrl.split(pod.id).join(fresh.id),
-        sinceMs: this.now(),
-        note: 'recreated: the old pod had no GPUs',
-      });
-      await this.o.store.markForTermination(pod.id);
-      await this.terminateReplaced();
-      return recreated;
+      fresh = await this.o.api.recreatePod(pod, { gpuCount: this.o.label.gpuCount, name });
     } catch (error) {
+      // RunPod may have created it anyway: look for it by its name, now and on later ticks (a restarted controller too).
+      if (mayHaveTakenEffect(error)) await this.o.store.addFailedRecreate(name, pod.id, this.now());
       const why = `the pod resumed with zero GPUs and could not be recreated: ${error instanceof Error ? error.message : String(error)}`;
       this.o.log.error('pod recreate failed', { podId: pod.id, error: why });
       const stopped = await this.stop(status, why);
-      return this.update(stopped, { coolDownUntilMs: this.now() + 10 * 60_000, note: why });
+      const cooled = await this.update(stopped, { coolDownUntilMs: this.now() + 10 * 60_000, note: why });
+      return this.resolveFailedRecreates(cooled);
     }
+    // Recorded before anything else: a controller dying now must find the new (billing) pod.
+    const recreated = await this.update(status, {
+      podId: fresh.id,
+      baseUrl: baseUrlOnPod(status.baseUrl, pod.id, fresh.id),
+      sinceMs: this.now(),
+      note: 'recreated: the old pod had no GPUs',
+    });
+    await this.o.store.markForTermination(pod.id);
+    await this.terminateReplaced();
+    return recreated;
+  }
+
+  /**
+   * Find the pods recreate calls that failed ambiguously may have created. One
+   * found while the state is still where the failure left it (stopped, on the
+   * old pod) becomes the pod: the next tick adopts it as a run, and the old
+   * zero-GPU pod is terminated. Any other is terminated. A recreate is looked
+   * for until found or for RECREATE_LOOKUP_MS.
+   */
+  private async resolveFailedRecreates(status: PodStatus): Promise<PodStatus> {
+    for (const failed of await this.o.store.failedRecreates()) {
+      const found = await this.o.api.findPodsByName(failed.name).catch((error: Error) => this.apiFailed(error));
+      if (found === 'failed') return status;
+      for (const pod of found) {
+        if (status.state === 'stopped' && status.podId === failed.fromPodId) {
+          this.o.log.warn('a failed recreate created the pod after all: taking it over', { podId: pod.id });
+          status = await this.update(status, {
+            podId: pod.id,
+            baseUrl: baseUrlOnPod(status.baseUrl, failed.fromPodId, pod.id),
+            note: 'recreated: the old pod had no GPUs',
+          });
+          await this.o.store.markForTermination(failed.fromPodId);
+        } else {
+          this.o.log.warn('a failed recreate created a pod after all: terminating it', { podId: pod.id });
+          await this.o.store.markForTermination(pod.id);
+        }
+      }
+      if (found.length > 0 || this.now() - failed.sinceMs > RECREATE_LOOKUP_MS) {
+        await this.o.store.failedRecreateResolved(failed.name);
+      }
+    }
+    return status;
   }
 
   /** Terminate the pods recreates replaced; one RunPod did not take is kept and tried again next tick. */

@@ -174,6 +174,26 @@ export class PodStore {
     await this.redis.srem(`${this.base}:to-terminate`, podId);
   }
 
+  /**
+   * A recreate whose call failed without an answer (RunPod may have created the
+   * pod): its pod's name, to be looked for until resolved.
+   */
+  async addFailedRecreate(name: string, fromPodId: string, atMs: number): Promise<void> {
+    await this.redis.hset(`${this.base}:failed-recreates`, name, JSON.stringify({ fromPodId, sinceMs: atMs }));
+  }
+
+  async failedRecreates(): Promise<{ name: string; fromPodId: string; sinceMs: number }[]> {
+    const hash = await this.redis.hgetall(`${this.base}:failed-recreates`);
+    return Object.entries(hash).map(([name, json]) => ({
+      name,
+      ...(JSON.parse(json) as { fromPodId: string; sinceMs: number }),
+    }));
+  }
+
+  async failedRecreateResolved(name: string): Promise<void> {
+    await this.redis.hdel(`${this.base}:failed-recreates`, name);
+  }
+
   /** The team the pod served last: it pays for a run that served nobody. */
   async lastTeam(): Promise<string | undefined> {
     return (await this.redis.get(`${this.base}:last-team`)) ?? undefined;

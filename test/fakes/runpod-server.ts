@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { listenLoopback, readBody } from './http.ts';
 
 /**
- * A fake RunPod API on loopback: GraphQL (`POST /graphql`: the `pod` query and the `podResume`,
+ * A fake RunPod API on loopback: GraphQL (`POST /graphql`: the `pod` and `myself { pods }` queries and the `podResume`,
  * `podStop`, `podTerminate`, `podFindAndDeployOnDemand` mutations) and REST v1
  * (`GET /v1/pods/{id}`, `POST /v1/pods/{id}/start|stop`), both over the same pods.
  *
@@ -56,9 +56,18 @@ export interface FakePodSeed {
  * How a call fails: an HTTP status, a GraphQL error (HTTP 200, `errors`), RunPod's "not enough free
  * GPUs" (for a deploy: "no longer any instances available"), a connection reset, or no answer at all.
  * `not-found` answers as if the pod did not exist (`pod: null`, REST 404) while it does: a stale read.
+ * `done-then-500` carries the call out, then answers HTTP 500: a gateway that gave up on a backend that finished.
  * REST calls answer the GraphQL-only kinds with HTTP 500 and `{ error, status }`.
  */
-export type FailureKind = 'http-500' | 'http-429' | 'graphql-error' | 'no-gpus' | 'not-found' | 'reset' | 'hang';
+export type FailureKind =
+  | 'http-500'
+  | 'http-429'
+  | 'graphql-error'
+  | 'no-gpus'
+  | 'not-found'
+  | 'done-then-500'
+  | 'reset'
+  | 'hang';
 
 export interface FakeRunPodOptions {
   pods?: FakePodSeed[];
@@ -372,6 +381,10 @@ export async function startFakeRunPod(options: FakeRunPodOptions = {}): Promise<
     const failure = nextFailure(operation);
     if (failure) {
       call.failure = failure;
+      if (failure === 'done-then-500') {
+        if (isGraphQL) graphQL(() => {}, operation, input ?? {});
+        else if (route) rest(() => {}, route);
+      }
       return sendFailure(res, failure, isGraphQL, operation);
     }
 
@@ -388,20 +401,24 @@ export async function startFakeRunPod(options: FakeRunPodOptions = {}): Promise<
 
     if (isGraphQL) {
       if (req.method !== 'POST') return sendJson(res, 405, { errors: [{ message: 'Use POST' }] });
-      return graphQL(res, operation, input ?? {});
+      return graphQL((status, answer) => sendJson(res, status, answer), operation, input ?? {});
     }
     if (!route) return sendJson(res, 404, { error: 'not found', status: 404 });
-    return rest(res, route);
+    return rest((status, answer) => sendJson(res, status, answer), route);
   }
 
-  function graphQL(res: ServerResponse, operation: string, input: Record<string, unknown>) {
-    const answer = (data: Record<string, unknown>) => sendJson(res, 200, { data });
+  function graphQL(send: Send, operation: string, input: Record<string, unknown>) {
+    const answer = (data: Record<string, unknown>) => send(200, { data });
     const error = (message: string, field: string) =>
-      sendJson(res, 200, { errors: [{ message, path: [field] }], data: { [field]: null } });
+      send(200, { errors: [{ message, path: [field] }], data: { [field]: null } });
     const pod = livePod(input.podId);
     switch (operation) {
       case 'pod':
         return answer({ pod: pod ? graphQLPod(pod) : null });
+      case 'myself':
+        return answer({
+          myself: { pods: [...pods.values()].filter((p) => p.status !== 'TERMINATED').map(graphQLPod) },
+        });
       case 'podResume': {
         if (!pod) return error('Pod not found.', operation);
         const gpuCount = input.gpuCount;
@@ -423,18 +440,16 @@ export async function startFakeRunPod(options: FakeRunPodOptions = {}): Promise<
         return answer({ podFindAndDeployOnDemand: graphQLPod(result) });
       }
       default:
-        return sendJson(res, 400, {
-          errors: [{ message: `Cannot query field "${operation}" on the fake RunPod API.` }],
-        });
+        return send(400, { errors: [{ message: `Cannot query field "${operation}" on the fake RunPod API.` }] });
     }
   }
 
-  function rest(res: ServerResponse, route: RestRoute) {
+  function rest(send: Send, route: RestRoute) {
     const pod = livePod(route.podId);
-    if (!pod) return sendJson(res, 404, { error: 'pod not found', status: 404 });
+    if (!pod) return send(404, { error: 'pod not found', status: 404 });
     if (route.action === 'start') resume(pod, pod.wantedGpuCount);
     if (route.action === 'stop' && pod.status === 'RUNNING') setStatus(pod, 'EXITED');
-    return sendJson(res, 200, restPod(pod));
+    return send(200, restPod(pod));
   }
 
   function nextFailure(operation: string): FailureKind | undefined {
@@ -451,6 +466,7 @@ export async function startFakeRunPod(options: FakeRunPodOptions = {}): Promise<
       case 'hang':
         return; // the socket stays open until the client gives up or close() destroys it
       case 'http-500':
+      case 'done-then-500':
         return sendJson(
           res,
           500,
@@ -566,10 +582,13 @@ function restRoute(method: string, path: string): RestRoute | undefined {
   return undefined;
 }
 
-/** The first root field of the operation: `query Pod($input: …) { pod(input: $input) {…} }` → "pod". */
+/** The first root field of the operation: `query Pod($input: …) { pod(input: $input) {…} }` → "pod", `query { myself { … } }` → "myself". */
 function rootFieldOf(query: string): string | undefined {
-  return /\{\s*(\w+)\s*\(/.exec(query)?.[1];
+  return /\{\s*(\w+)\s*[({]/.exec(query)?.[1];
 }
+
+/** Where an answer goes: the HTTP response, or nowhere (a call whose answer is lost). */
+type Send = (status: number, body: unknown) => void;
 
 /** Ports "8080/http,22/tcp" as RunPod's runtime reports them: http behind the proxy, tcp on a public IP. */
 function runtimePortsOf(ports: string) {

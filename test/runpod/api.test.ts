@@ -397,6 +397,22 @@ describe('answer parsing (pure)', () => {
   });
 });
 
+describe('finding pods by name', () => {
+  it('GIVEN a deploy whose answer was lost THEN the pod it made is found by its name, and only it', async () => {
+    const { fake, api } = await setUp();
+    const { mayHaveTakenEffect } = await import('../../src/runpod/api.ts');
+    const from = await mustGet(api, SEED.id);
+    fake.failNext(1, 'done-then-500');
+    const error = await failureOf(api.recreatePod(from, { name: 'maverick-re-0123abcd' }));
+    expect(mayHaveTakenEffect(error)).toBe(true);
+    const found = await api.findPodsByName('maverick-re-0123abcd');
+    expect(found.map((pod) => pod.id)).toEqual([fake.podIds()[1]]);
+    expect(found[0]).toMatchObject({ desiredStatus: 'RUNNING', networkVolumeId: SEED.networkVolumeId });
+    expect(await api.findPodsByName('nobody')).toEqual([]);
+    expect(fake.calls.at(-1)?.operation).toBe('myself');
+  });
+});
+
 describe('the GraphQL documents', () => {
   it('GIVEN an input THEN it is written inline as RunPod documents it (strings quoted, enums bare) and also sent as variables', async () => {
     const { runpodDocument } = await import('../../src/runpod/api.ts');
@@ -410,6 +426,10 @@ describe('the GraphQL documents', () => {
       runpodDocument('podFindAndDeployOnDemand', { cloudType: 'SECURE', env: [{ key: 'A', value: 'b' }], gpuCount: 2 }),
     ).toMatch(
       /podFindAndDeployOnDemand\(input: \{ cloudType: SECURE, env: \[\{ key: "A", value: "b" \}\], gpuCount: 2 \}\)/,
+    );
+    // runpod-python's `get_pods`: no input, the account's pods.
+    expect(runpodDocument('myself', {})).toMatch(
+      /^query \{ myself \{ pods \{ \.\.\.PodFields \} \} \}\nfragment PodFields on Pod/,
     );
   });
 });

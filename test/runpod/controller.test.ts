@@ -242,4 +242,53 @@ describe('the pod controller', () => {
     expect((await w.store.status())?.stopRequestedAtMs).toBeUndefined();
     expect(await w.store.billedSecondsBetween(0, Date.now())).toBe(0);
   });
+
+  it('GIVEN a recreate whose answer is lost after RunPod created the pod THEN the controller finds it by name and takes it over, and no pod bills unseen', async () => {
+    const w = await world();
+    w.runpod.zeroGpusOnNextResume();
+    w.runpod.failNext(1, 'done-then-500', 'podFindAndDeployOnDemand');
+    const control = { action: 'start' as PodAction };
+    const c = w.controller(control);
+    await c.start();
+    await until(() => w.runpod.calls.some((call) => call.failure === 'done-then-500'));
+    control.action = 'keep';
+    await until(async () => (await w.store.status())?.podId !== POD_ID && (await w.state()) === 'ready');
+    const created = w.runpod.podIds().filter((id) => id !== POD_ID);
+    expect(created).toHaveLength(1);
+    expect((await w.store.status())?.podId).toBe(created[0]);
+    expect(w.runpod.pod(POD_ID)?.desiredStatus).toBe('TERMINATED');
+    control.action = 'stop';
+    await until(async () => (await w.state()) === 'stopped');
+    expect(w.runpod.podIds().filter((id) => w.runpod.pod(id)?.desiredStatus === 'RUNNING')).toEqual([]);
+    const billed = w.runpod.totalBilledUsd();
+    expect(Math.abs((await w.ledgerUsd(['unattributed'])) - billed)).toBeLessThan(0.005);
+  });
+
+  it('GIVEN a failed recreate left to look for by a controller that died THEN the next controller finds the pod and takes it over', async () => {
+    const w = await world();
+    const name = 'fitbot-podctl1-re-0123abcd';
+    const runpod = await startFakeRunPod({
+      pods: [
+        { id: POD_ID, gpuCount: 2, gpuTypeId: 'NVIDIA H100 80GB HBM3', costPerHr: 6.58, networkVolumeId: 'vol' },
+        {
+          id: 'podnew1',
+          name,
+          gpuCount: 2,
+          gpuTypeId: 'NVIDIA H100 80GB HBM3',
+          costPerHr: 6.58,
+          desiredStatus: 'RUNNING',
+        },
+      ],
+    });
+    closers.push(() => runpod.close());
+    await w.store.addFailedRecreate(name, POD_ID, Date.now());
+    const c = w.controller(
+      { action: 'keep' },
+      { api: createRunPodApi({ apiKey: FAKE_RUNPOD_KEY, baseUrl: runpod.url }) },
+    );
+    await c.start();
+    await until(async () => (await w.store.status())?.podId === 'podnew1' && (await w.state()) === 'ready');
+    expect(runpod.pod(POD_ID)?.desiredStatus).toBe('TERMINATED');
+    expect(await w.store.failedRecreates()).toEqual([]);
+  });
 });
