@@ -83,7 +83,7 @@ const RECREATE_LOOKUP_MS = 15 * 60_000;
  * attempt (a previous attempt's suffix replaced), so that a pod created by a
  * call that failed can be told apart and found.
  */
-export function recreatedPodName(fromName: string, attemptId: string): string {
+function recreatedPodName(fromName: string, attemptId: string): string {
   return `${fromName.replace(/-re-[0-9a-f]{8}$/, '')}-re-${attemptId.slice(0, 8)}`;
 }
 
