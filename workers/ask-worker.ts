@@ -79,6 +79,10 @@ export function startAskWorker(options: AskWorkerOptions): {
   const deliver = (reply: ReplyJobData) =>
     replies.add('reply', reply, {
       jobId: replyJobId(reply.askJobId),
+      // The answer is paid for: if its delivery fails (the platform down for a while), try again, 2 to 16 s apart.
+      // A retry has no reply handle left (the first try took it) and posts to the channel.
+      attempts: 5,
+      backoff: { type: 'exponential', delay: 2000 },
       removeOnComplete: { age: 3600 },
       removeOnFail: { age: 86_400 },
     });

@@ -19,6 +19,7 @@ let pipeline: Pipeline;
 let redis: Redis;
 let ledger: RedisLedger;
 const orphans: ReplyJobData[] = [];
+let flakyFailed = false;
 
 beforeAll(async () => {
   fake = await startFakeOpenAI();
@@ -37,6 +38,11 @@ beforeAll(async () => {
     log: createLogger('error'),
     workers: ['scout'],
     deliverOrphan: async (data) => {
+      // The channel post of team-flaky fails once, as during a platform outage.
+      if (data.team === 'team-flaky' && !flakyFailed) {
+        flakyFailed = true;
+        throw new Error('channel post failed');
+      }
       orphans.push(data);
     },
   });
@@ -170,5 +176,17 @@ describe('/ask through BullMQ, a real worker and a llama-server-like fake', () =
       await new Promise((r) => setTimeout(r, 20));
     }
     expect(orphans.find((o) => o.team === 'team-orphan')?.userId).toBe('u1');
+  });
+
+  it('GIVEN a reply whose channel post fails once THEN it is delivered on a later try, once', async () => {
+    const req = request('what is 2+2', 'team-flaky');
+    await pipeline.ask?.submit(req, async () => {});
+    pipeline.ask?.takeHandle(`ask-console-${req.interactionId}`);
+    const deadline = Date.now() + 10_000;
+    while (!orphans.some((o) => o.team === 'team-flaky') && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(flakyFailed).toBe(true);
+    expect(orphans.filter((o) => o.team === 'team-flaky')).toHaveLength(1);
   });
 });

@@ -48,8 +48,12 @@ function worker(env: Record<string, string> = {}): {
     log += d;
   });
   const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+  workers.push({ child, exited });
   return { child, log: () => log, exited };
 }
+
+/** Every worker process started, so that none outlives the file (a live one would write keys after the clean-up). */
+const workers: { child: ChildProcess; exited: Promise<number | null> }[] = [];
 
 function ask(id: string): Promise<Reply> {
   return new Promise((resolve, reject) => {
@@ -86,6 +90,8 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  for (const w of workers) if (w.child.exitCode === null && w.child.signalCode === null) w.child.kill('SIGKILL');
+  await Promise.all(workers.map((w) => w.exited));
   await bot?.close();
   await model?.close();
   await deleteKeys(redis, PREFIX);
