@@ -117,7 +117,14 @@ async function world(seed: { running?: boolean } = {}) {
     return total;
   };
   const state = async () => (await store.status())?.state;
-  return { prefix, runpod, store, ledger, logs, queue, controller, ledgerUsd, state };
+  /** A controller told to start, once its pod is ready; `control.action` then steers it. */
+  const readyController = async () => {
+    const control = { action: 'start' as PodAction };
+    await controller(control).start();
+    await until(async () => (await state()) === 'ready');
+    return { control };
+  };
+  return { prefix, runpod, store, ledger, logs, queue, controller, readyController, ledgerUsd, state };
 }
 
 /** An answer on the pod as the ask worker records it. */
@@ -151,10 +158,7 @@ function answerEntry(
 describe('the pod controller', () => {
   it('GIVEN a long early answer and a cheap late one THEN the team served last is the late one', async () => {
     const w = await world();
-    const control = { action: 'start' as PodAction };
-    const c = w.controller(control);
-    await c.start();
-    await until(async () => (await w.state()) === 'ready');
+    const { control } = await w.readyController();
     control.action = 'keep';
     const runId = (await w.store.status())?.runId as string;
     const t = Date.now();
@@ -179,10 +183,7 @@ describe('the pod controller', () => {
 
   it('GIVEN one stale "no such pod" answer for the running pod THEN its run goes on', async () => {
     const w = await world();
-    const control = { action: 'start' as PodAction };
-    const c = w.controller(control);
-    await c.start();
-    await until(async () => (await w.state()) === 'ready');
+    const { control } = await w.readyController();
     control.action = 'keep';
     const runId = (await w.store.status())?.runId;
     w.runpod.failNext(1, 'not-found');
@@ -194,10 +195,7 @@ describe('the pod controller', () => {
 
   it('GIVEN a run ended on "no such pod" and the pod then found running THEN the adopted run starts where the last one ended', async () => {
     const w = await world();
-    const control = { action: 'start' as PodAction };
-    const c = w.controller(control);
-    await c.start();
-    await until(async () => (await w.state()) === 'ready');
+    const { control } = await w.readyController();
     control.action = 'keep';
     // Long enough for an uptime of 2 s: adopted from its uptime, the new run would overlap the settled one.
     await sleep(2100);
@@ -213,10 +211,7 @@ describe('the pod controller', () => {
     const w = await world();
     w.runpod.failNext(2, 'http-500', 'podTerminate');
     w.runpod.zeroGpusOnNextResume();
-    const control = { action: 'start' as PodAction };
-    const c = w.controller(control);
-    await c.start();
-    await until(async () => (await w.state()) === 'ready');
+    const { control } = await w.readyController();
     control.action = 'keep';
     expect((await w.store.status())?.podId).not.toBe(POD_ID);
     await until(() => w.runpod.pod(POD_ID)?.desiredStatus === 'TERMINATED', 3000);
@@ -225,10 +220,7 @@ describe('the pod controller', () => {
 
   it('GIVEN another controller took the lock while this one drained for a stop THEN this one neither stops the pod nor writes the state nor settles', async () => {
     const w = await world();
-    const control = { action: 'start' as PodAction };
-    const c = w.controller(control);
-    await c.start();
-    await until(async () => (await w.state()) === 'ready');
+    const { control } = await w.readyController();
     w.queue.running = [{ id: 'j1', atMs: Date.now(), startedAtMs: Date.now() }];
     control.action = 'stop';
     await until(async () => (await w.state()) === 'stopping');

@@ -152,6 +152,22 @@ function recorded(policy: Policy): { policy: Policy; log: [number, PolicyDecisio
   };
 }
 
+/**
+ * Adaptive at a 600-s target run over a generated Berlin week up to the local midnight that starts `day`
+ * (YYYY-MM-DD), then re-planned there: the policy and the simulation of the days before.
+ */
+function replanAt(trace: { seed: number; teamSize: number }, day: string) {
+  const midnight = localDayStartMs(localDayNumber(Date.parse(`${day}T12:00:00Z`), BERLIN), BERLIN);
+  const p = adaptive(settings());
+  const before = simulate(
+    generateTrace(trace).filter((r) => r.atMs < midnight),
+    p,
+    POD,
+  );
+  p.decide(view({ nowMs: midnight }));
+  return { p, before };
+}
+
 describe('adaptive', () => {
   it('GIVEN no history and a target a cold start can meet THEN it starts on demand and stops when idle', () => {
     const p = adaptive(settings());
@@ -249,16 +265,8 @@ describe('adaptive', () => {
     // 8 people, seed 6: 7.3 % late on a 41-request Monday is within the noise of 5 %. Read
     // as a broken target it left one late request in the replay too many for every plan
     // but an idle stop of 60 min, and Tuesday cost 9.2 pod-hours where idle-stop-2m took 3.9.
-    const trace = generateTrace({ seed: 6, teamSize: 8 });
-    const tuesday = localDayStartMs(localDayNumber(Date.parse('2026-11-17T12:00:00Z'), BERLIN), BERLIN);
-    const p = adaptive(settings());
-    const monday = simulate(
-      trace.filter((r) => r.atMs < tuesday),
-      p,
-      POD,
-    );
-    expect([monday.requests, monday.lateRequests]).toEqual([41, 3]);
-    p.decide(view({ nowMs: tuesday }));
+    const { p, before } = replanAt({ seed: 6, teamSize: 8 }, '2026-11-17');
+    expect([before.requests, before.lateRequests]).toEqual([41, 3]);
     expect(p.plan().idleMs).toBeLessThanOrEqual(2 * 60_000);
   });
 
@@ -266,16 +274,8 @@ describe('adaptive', () => {
     // 3 people, seed 7: by Thursday every idle stop up to 10 min shows 2 late of 57 (3.5 %),
     // one request over a 3 % cap of 1.71. Read as a share it picked an idle stop of 20 min
     // for the rest of the week (1.21x idle-stop-2m), where only 1 request was ever late.
-    const trace = generateTrace({ seed: 7, teamSize: 3 });
-    const thursday = localDayStartMs(localDayNumber(Date.parse('2026-11-19T12:00:00Z'), BERLIN), BERLIN);
-    const p = adaptive(settings());
-    const week = simulate(
-      trace.filter((r) => r.atMs < thursday),
-      p,
-      POD,
-    );
-    expect([week.requests, week.lateRequests]).toEqual([57, 1]);
-    p.decide(view({ nowMs: thursday }));
+    const { p, before } = replanAt({ seed: 7, teamSize: 3 }, '2026-11-19');
+    expect([before.requests, before.lateRequests]).toEqual([57, 1]);
     expect(p.plan().why).toMatch(/replay of 3 days \(3\.5 % late\)/);
     expect(p.plan().idleMs).toBeLessThanOrEqual(2 * 60_000);
   });
