@@ -62,6 +62,12 @@ beforeEach(() => {
   fake.requests.length = 0;
 });
 
+/** Waits up to `ms` for a reply of `team` posted to its channel (no handle left). */
+async function orphanOf(team: string, ms: number): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!orphans.some((o) => o.team === team) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+}
+
 let counter = 0;
 function request(prompt: string, team = 'team-a', userId = 'u1'): AskRequest {
   counter++;
@@ -171,10 +177,7 @@ describe('/ask through BullMQ, a real worker and a llama-server-like fake', () =
     await pipeline.ask?.submit(req, async () => {});
     // Drop the in-memory handle, as a restart would.
     pipeline.ask?.takeHandle(`ask-console-${req.interactionId}`);
-    const deadline = Date.now() + 5000;
-    while (!orphans.some((o) => o.team === 'team-orphan') && Date.now() < deadline) {
-      await new Promise((r) => setTimeout(r, 20));
-    }
+    await orphanOf('team-orphan', 5000);
     expect(orphans.find((o) => o.team === 'team-orphan')?.userId).toBe('u1');
   });
 
@@ -182,10 +185,7 @@ describe('/ask through BullMQ, a real worker and a llama-server-like fake', () =
     const req = request('what is 2+2', 'team-flaky');
     await pipeline.ask?.submit(req, async () => {});
     pipeline.ask?.takeHandle(`ask-console-${req.interactionId}`);
-    const deadline = Date.now() + 10_000;
-    while (!orphans.some((o) => o.team === 'team-flaky') && Date.now() < deadline) {
-      await new Promise((r) => setTimeout(r, 50));
-    }
+    await orphanOf('team-flaky', 10_000);
     expect(flakyFailed).toBe(true);
     expect(orphans.filter((o) => o.team === 'team-flaky')).toHaveLength(1);
   });
