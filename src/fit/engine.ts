@@ -156,9 +156,16 @@ function gpuBlockBytes(config: FitConfig, p: Placement, contextTokens: number): 
  * sum; vLLM's tensor parallel holds 1/N of every layer on each GPU.
  */
 function deviceFits(config: FitConfig, p: Placement, contextTokens = config.contextTokens): boolean {
-  const blocks = gpuBlockBytes(config, p, contextTokens);
   const cap = capacity(config, p.limit);
-  if (config.file.runtime === 'vllm') return blocks.reduce((sum, b) => sum + b, 0) / config.count <= cap;
+  // Without offload the blocks add up to weights + KV cache: more than all devices hold never fits, and most
+  // probes of the alternatives search end here, before the blocks are laid out.
+  if (!p.offload && weightsBytes(config.file) + kvBytes(config, p.kvType, contextTokens) > cap * config.count) {
+    return false;
+  }
+  const blocks = gpuBlockBytes(config, p, contextTokens);
+  if (config.file.runtime === 'vllm' || config.count === 1) {
+    return cap >= 0 && blocks.reduce((sum, b) => sum + b, 0) / config.count <= cap;
+  }
   return layersFit(blocks, config.count, cap);
 }
 
@@ -375,7 +382,7 @@ export function evaluate(config: FitConfig, ctx: EngineContext, usage?: Usage): 
   const memory = memoryReport(config, shown);
   const speed = speedOf(config, shown, ctx);
   const split =
-    placement && config.file.runtime !== 'vllm'
+    placement && config.file.runtime !== 'vllm' && config.count > 1
       ? layerSplit(
           gpuBlockBytes(config, placement, config.contextTokens),
           config.count,

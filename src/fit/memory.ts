@@ -112,10 +112,10 @@ export function layersFit(blockBytes: readonly number[], count: number, capacity
 export function layerSplit(blockBytes: readonly number[], count: number, capacityBytes: number): number[] | undefined {
   const fitsIn = (limit: number) => layersFit(blockBytes, count, limit);
   if (!fitsIn(capacityBytes)) return undefined;
-  // Bisect the fullest device's load down to within a byte of the least possible.
+  // Bisect the fullest device's load down to within a megabyte of the least possible (blocks weigh hundreds).
   let lo = 0;
   let hi = capacityBytes;
-  while (hi - lo > 1) {
+  while (hi - lo > 1e6) {
     const mid = (lo + hi) / 2;
     if (fitsIn(mid)) hi = mid;
     else lo = mid;
