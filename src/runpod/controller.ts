@@ -185,7 +185,6 @@ export class PodController {
   async close(options: { stopPod: boolean; drainMs?: number } = { stopPod: true }): Promise<void> {
     this.closed = true;
     clearTimeout(this.timer);
-    clearInterval(this.renewTimer);
     await this.running;
     if (this.holder && options.stopPod) {
       const status = await this.o.store.status();
@@ -196,6 +195,8 @@ export class PodController {
       }
     }
     await this.gate(false);
+    // The lock is renewed until here: a drain longer than the lock's lifetime must still end in the stop.
+    clearInterval(this.renewTimer);
     if (this.holder) await this.o.store.release(this.owner).catch(() => {});
   }
 

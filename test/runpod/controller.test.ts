@@ -120,9 +120,10 @@ async function world(seed: { running?: boolean } = {}) {
   /** A controller told to start, once its pod is ready; `control.action` then steers it. */
   const readyController = async () => {
     const control = { action: 'start' as PodAction };
-    await controller(control).start();
+    const made = controller(control);
+    await made.start();
     await until(async () => (await state()) === 'ready');
-    return { control };
+    return { control, made };
   };
   return { prefix, runpod, store, ledger, logs, queue, controller, readyController, ledgerUsd, state };
 }
@@ -234,6 +235,17 @@ describe('the pod controller', () => {
     expect((await w.store.status())?.stopRequestedAtMs).toBeUndefined();
     expect(await w.store.billedSecondsBetween(0, Date.now())).toBe(0);
   });
+
+  it('GIVEN a shutdown whose drain outlasts the lock THEN the pod is still stopped (the lock is renewed until the stop)', async () => {
+    const w = await world();
+    const { control, made } = await w.readyController();
+    control.action = 'keep';
+    // An answer that outlives the drain; the lock lives 3 s at a 50-ms poll.
+    w.queue.running = [{ id: 'j1', atMs: Date.now(), startedAtMs: Date.now() }];
+    await made.close({ stopPod: true, drainMs: 4000 });
+    expect(w.runpod.calls.filter((call) => call.operation === 'podStop')).toHaveLength(1);
+    expect(await w.state()).toBe('stopped');
+  }, 15_000);
 
   it('GIVEN a recreate whose answer is lost after RunPod created the pod THEN the controller finds it by name and takes it over, and no pod bills unseen', async () => {
     const w = await world();
