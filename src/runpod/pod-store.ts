@@ -84,17 +84,7 @@ export class PodStore {
     return status as unknown as PodStatus;
   }
 
-  /** Replace the status (fields left out are removed). */
-  async setStatus(status: PodStatus): Promise<void> {
-    const fields = Object.entries(status).flatMap(([k, v]) => (v === undefined ? [] : [k, String(v)]));
-    await this.redis
-      .multi()
-      .del(`${this.base}:status`)
-      .hset(`${this.base}:status`, ...fields)
-      .exec();
-  }
-
-  /** Replace the status if `owner` holds the lock, atomically; false (nothing written) if not. */
+  /** Replace the status (fields left out are removed) if `owner` holds the lock, atomically; false (nothing written) if not. */
   async setStatusAsHolder(owner: string, status: PodStatus): Promise<boolean> {
     const fields = Object.entries(status).flatMap(([k, v]) => (v === undefined ? [] : [k, String(v)]));
     const written = await this.redis.eval(

@@ -205,8 +205,10 @@ describe('the Maverick pod: resume, health, answer, idle stop, and every billed 
 
   it('GIVEN a controller that died between deciding to stop and stopping THEN the next one finishes the stop and settles the run', async () => {
     const startedAtMs = Date.now() - 5000;
-    const { runpod, store, ledger } = await startWorld({}, { ...POD, desiredStatus: 'RUNNING' }, (s) =>
-      s.setStatus({
+    // Written as the dead controller did, under its lock, which then lapses.
+    const { runpod, store, ledger } = await startWorld({}, { ...POD, desiredStatus: 'RUNNING' }, async (s) => {
+      await s.acquire('dead-controller', 100);
+      await s.setStatusAsHolder('dead-controller', {
         state: 'stopping',
         sinceMs: Date.now() - 1000,
         podId: POD.id,
@@ -215,8 +217,8 @@ describe('the Maverick pod: resume, health, answer, idle stop, and every billed 
         runStartedAtMs: startedAtMs,
         stopRequestedAtMs: Date.now() - 1000,
         note: 'idle 2 min, queue empty',
-      }),
-    );
+      });
+    });
     await until(
       async () => (await store.status())?.state === 'stopped' && runpod.pod(POD.id)?.desiredStatus === 'EXITED',
     );
