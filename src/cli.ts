@@ -110,13 +110,17 @@ async function spendCli(argv: string[]): Promise<number> {
 
 /** The pod and Maverick's speeds the simulator assumes: from config and the /fit engine. */
 function simulationDefaults(): SimulationDefaults {
-  const config = readConfig();
+  // A simulation needs no server and no pod: stand-ins for their addresses let every MAVERICK_* setting
+  // (policy, price, GPUs, windows, cold start…) be read as configured.
+  const env = process.env;
+  const config = parseConfig({
+    ...env,
+    MAVERICK_BASE_URL: env.MAVERICK_BASE_URL ?? 'http://127.0.0.1/v1',
+    RUNPOD_API_KEY: env.RUNPOD_API_KEY ?? 'simulation',
+    RUNPOD_POD_ID: env.RUNPOD_POD_ID ?? 'simulation',
+  });
   const services = fitServices(config, config.catalogFile);
-  // Without MAVERICK_BASE_URL the defaults of a Maverick server still say what it would run on.
-  const maverick = config.maverick
-    ? config
-    : { ...config, ...parseConfig({ MAVERICK_BASE_URL: 'http://127.0.0.1/v1' }) };
-  const plan = endpointPlan('maverick', maverick, services.catalog);
+  const plan = endpointPlan('maverick', config, services.catalog);
   if (plan?.pricing.provider !== 'runpod') throw new Error('Maverick has no rental price');
   const speed = serverSpeed(plan, services);
   const pod = config.maverick?.pod;
@@ -139,6 +143,12 @@ function simulationDefaults(): SimulationDefaults {
 async function main(argv: string[]): Promise<number> {
   const [sub, ...rest] = argv;
   try {
+    const wantsHelp = rest.includes('--help') || rest.includes('-h');
+    // `simulate --help` has its own, longer help (the policies).
+    if (sub === 'help' || sub === '--help' || sub === '-h' || (wantsHelp && sub !== 'simulate')) {
+      process.stdout.write(`${USAGE}\n`);
+      return 0;
+    }
     if (sub === undefined || sub === 'start' || sub === 'chat') return await start();
     if (sub === 'fit') return fitCli(rest);
     if (sub === 'route') return routeCli(rest);
@@ -148,13 +158,13 @@ async function main(argv: string[]): Promise<number> {
       process.stdout.write(simulateCli(rest, simulationDefaults(), (path) => readFileSync(path, 'utf8')));
       return 0;
     }
-    if (sub === 'worker' && (rest[0] === 'scout' || rest[0] === 'maverick')) {
+    if (sub === 'worker') {
+      if (rest[0] !== 'scout' && rest[0] !== 'maverick') {
+        process.stderr.write(`fitbot worker: give scout or maverick (got '${rest[0] ?? ''}')\n${USAGE}\n`);
+        return 64;
+      }
       const { runWorkerProcess } = await import('../workers/run.ts');
       return await runWorkerProcess(rest[0]);
-    }
-    if (sub === 'help' || sub === '--help' || sub === '-h') {
-      process.stdout.write(`${USAGE}\n`);
-      return 0;
     }
     process.stderr.write(`unknown command '${sub}'\n${USAGE}\n`);
     return 64;

@@ -188,7 +188,8 @@ export function parseConfig(env: Env): Readonly<Config> {
       if (!['http:', 'https:', 'redis:', 'rediss:'].includes(parsed.protocol)) throw new Error('protocol');
       return raw;
     } catch {
-      problems.push(`${name} must be a URL (got '${raw.slice(0, 40)}')`);
+      // Not echoed: a URL may carry a password, and this goes to the logs.
+      problems.push(`${name} must be a URL with a scheme and host, e.g. redis://host:6379 or https://host/v1`);
       return undefined;
     }
   };
@@ -208,6 +209,12 @@ export function parseConfig(env: Env): Readonly<Config> {
   const maverickKey = value('MAVERICK_API_KEY');
   const scoutPower = optionalNumber('SCOUT_POWER_W', (n) => n > 0 && n < 100_000, 'a power in W');
   const maverickPrice = optionalNumber('MAVERICK_PRICE_PER_GPU_HOUR_USD', (n) => n >= 0 && n < 1000, 'a price in USD');
+  // Checked even without a pod, so a typo is not found only on the day the RunPod keys are set.
+  const policy = value('MAVERICK_POLICY');
+  if (policy !== undefined && !POLICY_NAME.test(policy))
+    problems.push(
+      `MAVERICK_POLICY must be always-on, idle-stop-<N>m, windows or adaptive (got '${policy.slice(0, 30)}')`,
+    );
   const pod = podConfig(value, number, problems);
 
   const config: Config = {
@@ -350,12 +357,8 @@ function podConfig(
   }
   const apiUrl = value('RUNPOD_API_URL');
   if (apiUrl && !/^https?:\/\//.test(apiUrl))
-    problems.push(`RUNPOD_API_URL must be an http(s) URL (got '${apiUrl.slice(0, 40)}')`);
+    problems.push('RUNPOD_API_URL must be an http(s) URL');
   const policy = value('MAVERICK_POLICY') ?? 'adaptive';
-  if (!POLICY_NAME.test(policy))
-    problems.push(
-      `MAVERICK_POLICY must be always-on, idle-stop-<N>m, windows or adaptive (got '${policy.slice(0, 30)}')`,
-    );
   const windows = value('MAVERICK_WINDOWS') ?? 'Mon-Fri 09:00-18:00';
   try {
     parseWindows(windows);

@@ -29,11 +29,12 @@ const MAX_DEPTH = 6;
 
 /**
  * Credentials that end up inside strings (error messages, URLs): userinfo in
- * URLs (`rediss://:pw@host`), bearer tokens, Slack (`xox…-`, `xapp-`) tokens.
+ * URLs (`rediss://:pw@host`, `https://token@host`), bearer tokens (any case), Slack (`xox…-`, `xapp-`) tokens.
  */
 const SECRET_IN_TEXT: readonly [RegExp, string][] = [
-  [/\b([a-z][a-z0-9+.-]*:\/\/)[^/\s:@]*:[^/\s@]+@/gi, `$1${REDACTED}@`],
-  [/\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]{8,}/g, `$1 ${REDACTED}`],
+  // All of the userinfo: `user:password@` and a bare token (`https://ghp_x@host`) alike.
+  [/\b([a-z][a-z0-9+.-]*:\/\/)[^/\s@]+@/gi, `$1${REDACTED}@`],
+  [/\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]{8,}/gi, `$1 ${REDACTED}`],
   [/\bx(?:ox[abposr]|app)-[A-Za-z0-9-]{8,}/g, REDACTED],
 ];
 

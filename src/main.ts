@@ -54,7 +54,7 @@ function orphanDelivery(adapters: Adapters, log: Logger) {
 }
 
 /** Post to a team's channel on the platform it lives on. */
-function channelPost(adapters: Adapters, log: Logger): ChannelPost {
+function channelPost(adapters: Adapters): ChannelPost {
   return async (platform, channel, reply) => {
     if (platform === 'discord' && adapters.discord) return adapters.discord.post(channel, reply);
     if (platform === 'slack' && adapters.slack) return adapters.slack.post(channel, reply);
@@ -62,7 +62,8 @@ function channelPost(adapters: Adapters, log: Logger): ChannelPost {
       process.stdout.write(`${toText(reply)}\n\n`);
       return;
     }
-    log.warn('a channel post for a platform not running here', { platform });
+    // A failure, not a warning: the weekly summary then stays unposted (and is tried again), not marked as sent.
+    throw new Error(`no ${platform} adapter runs in this process to post to channel ${channel}`);
   };
 }
 
@@ -99,7 +100,7 @@ export async function start(): Promise<number> {
     log,
     workers: config.workers,
     deliverOrphan: orphanDelivery(adapters, log),
-    post: channelPost(adapters, log),
+    post: channelPost(adapters),
     metrics,
   });
   // The one-shot console chat reading a pipe has nothing to watch; everything else serves OPS_PORT.

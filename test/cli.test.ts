@@ -146,3 +146,56 @@ describe('console chat (npm start with no tokens)', () => {
     expect(stderr).toContain('ELECTRICITY_USD_PER_KWH');
   });
 });
+
+describe('fitbot subcommands: help, bad input, settings', () => {
+  it('GIVEN --help after any subcommand THEN the usage, exit 0, and nothing starts', () => {
+    for (const args of [['start', '--help'], ['fit', '--help'], ['spend', '-h'], ['help']]) {
+      const r = fitbot(args);
+      expect([args.join(' '), r.code]).toEqual([args.join(' '), 0]);
+      expect(r.stdout).toMatch(/^usage:/);
+    }
+  });
+
+  it('GIVEN worker without scout or maverick THEN exit 64 saying which', () => {
+    for (const args of [['worker'], ['worker', 'foo']]) {
+      const r = fitbot(args);
+      expect(r.code).toBe(64);
+      expect(r.stderr).toMatch(/give scout or maverick/);
+    }
+  });
+
+  it('GIVEN MAVERICK_* settings without a pod THEN simulate uses them', () => {
+    const trace = join(mkdtempSync(join(tmpdir(), 'fitbot-sim-')), 'trace.jsonl');
+    const at = (minute: number) => new Date(Date.UTC(2026, 10, 16, 10, minute)).toISOString();
+    writeFileSync(
+      trace,
+      [0, 5, 30]
+        .map((m) =>
+          JSON.stringify({
+            at: at(m),
+            team: 't',
+            user: 'u',
+            route: 'maverick',
+            promptTokens: 100,
+            completionTokens: 50,
+          }),
+        )
+        .join('\n'),
+    );
+    const r = fitbot(['simulate', '--trace', trace, '--json'], undefined, {
+      MAVERICK_POLICY: 'idle-stop-1m',
+      MAVERICK_PRICE_PER_GPU_HOUR_USD: '1',
+      MAVERICK_GPU_COUNT: '4',
+    });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/"policy": "idle-stop-1m"/);
+    expect(r.stdout).toMatch(/"pricePerHourUsd": 4\b/);
+  });
+
+  it('GIVEN a REDIS_URL with a password that does not parse THEN the error does not show it', () => {
+    const r = fitbot(['fit', 'scout', 'q4', 'rtx4090'], undefined, { REDIS_URL: 'redis://:hunter2/x@redis:6379' });
+    expect(r.code).toBe(78);
+    expect(r.stderr).toMatch(/REDIS_URL must be a URL/);
+    expect(r.stderr).not.toMatch(/hunter2/);
+  });
+});

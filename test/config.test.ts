@@ -37,6 +37,10 @@ describe('config', () => {
     );
   });
 
+  it('GIVEN a misspelt MAVERICK_POLICY and no pod THEN it is named all the same', () => {
+    expect(() => parseConfig({ MAVERICK_POLICY: 'idle-stop-5' })).toThrow(/MAVERICK_POLICY must be always-on/);
+  });
+
   it('GIVEN several bad variables THEN one error names each', () => {
     try {
       parseConfig({ LOG_LEVEL: 'loud', ELECTRICITY_USD_PER_KWH: '-1' });

@@ -175,6 +175,13 @@ describe('sanitise and scrubText', () => {
     expect(sanitise({ prompt: 'p', token: 't' })).toEqual({ token: REDACTED });
   });
 
+  it('GIVEN a token as a URL user or a lower-case bearer THEN it is redacted', () => {
+    expect(scrubText('clone https://ghp_abcdef123456@github.com/x and rediss://:pw@r:6380')).toBe(
+      `clone https://${REDACTED}@github.com/x and rediss://${REDACTED}@r:6380`,
+    );
+    expect(scrubText('authorization: bearer abcdefgh12345678')).toBe(`authorization: bearer ${REDACTED}`);
+  });
+
   it('GIVEN a URL without a password THEN it is unchanged', () => {
     expect(scrubText('redis://redis:6379 and https://example.com/a@b')).toBe(
       'redis://redis:6379 and https://example.com/a@b',
