@@ -15,6 +15,7 @@ RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund \
 FROM node:20-bookworm-slim AS runtime
 ENV NODE_ENV=production \
     OPS_PORT=9464 \
+    OPS_HOST=0.0.0.0 \
     FITBOT_DATA_DIR=/tmp/fitbot
 WORKDIR /app
 # Owned by root and read-only to the app user: the process cannot rewrite its own code.

@@ -106,6 +106,8 @@ export interface SlackConfig {
 export interface OpsConfig {
   /** OPS_PORT, default 9464; 0 picks a free port. */
   port: number;
+  /** OPS_HOST, default 127.0.0.1: /metrics names teams and their spend. The image sets 0.0.0.0 (Docker publishes it). */
+  host: string;
   /** OPS_PASSWORD: the dashboard under /queues is served only when it is set (HTTP basic auth). */
   password?: string;
 }
@@ -244,6 +246,7 @@ export function parseConfig(env: Env): Readonly<Config> {
     ),
     ops: {
       port: number('OPS_PORT', 9464, (n) => Number.isInteger(n) && n >= 0 && n < 65_536, 'a port number'),
+      host: value('OPS_HOST') ?? '127.0.0.1',
       ...(value('OPS_PASSWORD') ? { password: value('OPS_PASSWORD') as string } : {}),
     },
     dataDir: value('FITBOT_DATA_DIR') ?? '.fitbot',
@@ -356,8 +359,7 @@ function podConfig(
     return undefined;
   }
   const apiUrl = value('RUNPOD_API_URL');
-  if (apiUrl && !/^https?:\/\//.test(apiUrl))
-    problems.push('RUNPOD_API_URL must be an http(s) URL');
+  if (apiUrl && !/^https?:\/\//.test(apiUrl)) problems.push('RUNPOD_API_URL must be an http(s) URL');
   const policy = value('MAVERICK_POLICY') ?? 'adaptive';
   const windows = value('MAVERICK_WINDOWS') ?? 'Mon-Fri 09:00-18:00';
   try {

@@ -77,7 +77,7 @@ describe('config', () => {
     });
     expect(parseConfig({}).workers).toEqual(['scout', 'maverick']);
     expect(parseConfig({ FITBOT_WORKERS: 'none' }).workers).toEqual([]);
-    expect(parseConfig({}).ops).toEqual({ port: 9464 });
+    expect(parseConfig({}).ops).toEqual({ port: 9464, host: '127.0.0.1' });
   });
 
   it('GIVEN bad pod settings THEN each is named', () => {

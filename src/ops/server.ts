@@ -39,7 +39,7 @@ export interface HealthChecks {
 export interface OpsServerOptions {
   /** OPS_PORT; 0 picks a free port (tests). */
   port: number;
-  /** Interface to listen on. Default 0.0.0.0 (a container's port is published by Docker). */
+  /** Interface to listen on (OPS_HOST). Default 127.0.0.1. */
   host?: string;
   /** OPS_PASSWORD: turns the dashboard on, behind basic auth. */
   password?: string;
@@ -188,7 +188,7 @@ export async function startOpsServer(options: OpsServerOptions): Promise<OpsServ
     if (!res.headersSent) res.status(500).json({ error: 'internal error' });
   });
 
-  const host = options.host ?? '0.0.0.0';
+  const host = options.host ?? '127.0.0.1';
   const server: Server = await new Promise((resolve, reject) => {
     const listening = app.listen(options.port, host, (error?: Error) => (error ? reject(error) : resolve(listening)));
     listening.once('error', reject);
