@@ -7,7 +7,7 @@ import { fitServices } from './app.ts';
 import { endpointPlan } from './ask/endpoints.ts';
 import { serverSpeed } from './ask/maverick-speed.ts';
 import { parseNamed, parseText } from './command/parse.ts';
-import { ConfigError, parseConfig, readConfig } from './config.ts';
+import { ConfigError, readConfig, readSimulationConfig } from './config.ts';
 import { isUserError, UserError } from './errors.ts';
 import { fit } from './fit/engine.ts';
 import { fitJson, fitReply } from './fit/present.ts';
@@ -110,15 +110,7 @@ async function spendCli(argv: string[]): Promise<number> {
 
 /** The pod and Maverick's speeds the simulator assumes: from config and the /fit engine. */
 function simulationDefaults(): SimulationDefaults {
-  // A simulation needs no server and no pod: stand-ins for their addresses let every MAVERICK_* setting
-  // (policy, price, GPUs, windows, cold start…) be read as configured.
-  const env = process.env;
-  const config = parseConfig({
-    ...env,
-    MAVERICK_BASE_URL: env.MAVERICK_BASE_URL ?? 'http://127.0.0.1/v1',
-    RUNPOD_API_KEY: env.RUNPOD_API_KEY ?? 'simulation',
-    RUNPOD_POD_ID: env.RUNPOD_POD_ID ?? 'simulation',
-  });
+  const config = readSimulationConfig();
   const services = fitServices(config, config.catalogFile);
   const plan = endpointPlan('maverick', config, services.catalog);
   if (plan?.pricing.provider !== 'runpod') throw new Error('Maverick has no rental price');

@@ -399,3 +399,17 @@ function podConfig(
 export function readConfig(): Readonly<Config> {
   return parseConfig(process.env);
 }
+
+/**
+ * The configuration `fitbot simulate` runs on: every MAVERICK_* setting (policy, price, GPUs, windows, cold
+ * start…) as configured, with stand-ins for the server and pod addresses a simulation never calls.
+ */
+export function readSimulationConfig(): Readonly<Config> {
+  const env = process.env;
+  return parseConfig({
+    ...env,
+    MAVERICK_BASE_URL: env.MAVERICK_BASE_URL ?? 'http://127.0.0.1/v1',
+    RUNPOD_API_KEY: env.RUNPOD_API_KEY ?? 'simulation',
+    RUNPOD_POD_ID: env.RUNPOD_POD_ID ?? 'simulation',
+  });
+}
