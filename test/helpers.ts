@@ -1,9 +1,11 @@
 import type { CommandContext, TeamPort } from '../src/command/command.ts';
+import type { Reply } from '../src/command/reply.ts';
 import { DEFAULT_ELECTRICITY_USD_PER_KWH } from '../src/config.ts';
 import { MEASURED_RECORDS, measuredPromptSpeeds, SPEED_MODEL } from '../src/fit/calibration.ts';
 import { BUILTIN_CATALOG } from '../src/fit/catalog/index.ts';
 import type { Catalog } from '../src/fit/catalog/types.ts';
 import { type EngineContext, type FitRequest, type FitResult, fit } from '../src/fit/engine.ts';
+import type { Pipeline } from '../src/pipeline.ts';
 import type { Receipt } from '../src/queue/jobs.ts';
 import type { LedgerEntry } from '../src/spend/ledger-entry.ts';
 import type { TeamSettings } from '../src/team/settings.ts';
@@ -100,4 +102,27 @@ export function memoryTeams(): TeamPort & { store: Map<string, TeamSettings> } {
       return { settings: next as TeamSettings };
     },
   };
+}
+
+/** A console /ask on Scout by user u1 of `team`, through the real pipeline: resolves with its first reply. */
+export function askScout(pipeline: Pipeline, team: string, interactionId: string, prompt: string): Promise<Reply> {
+  const { ask } = pipeline;
+  if (!ask) return Promise.reject(new Error('the /ask pipeline is not running'));
+  return new Promise((resolve, reject) => {
+    ask
+      .submit(
+        {
+          team,
+          platform: 'console',
+          interactionId,
+          userId: 'u1',
+          userName: 'u1',
+          prompt,
+          target: 'scout',
+          routeReason: 'test',
+        },
+        async (reply) => resolve(reply),
+      )
+      .catch(reject);
+  });
 }

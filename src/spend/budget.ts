@@ -1,3 +1,4 @@
+import { usd } from '../fit/cost.ts';
 import type { TeamSettings } from '../team/settings.ts';
 
 /**
@@ -17,10 +18,6 @@ export interface BudgetVerdict {
   maverickAllowed: boolean;
   /** With the numbers: spent, limit, estimate. */
   reason?: string;
-}
-
-function usd(x: number): string {
-  return `$${x.toFixed(x > 0 && x < 0.1 ? 3 : 2)}`;
 }
 
 export function budgetVerdict(settings: TeamSettings, check: BudgetCheck): BudgetVerdict {

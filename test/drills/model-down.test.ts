@@ -1,12 +1,12 @@
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Reply } from '../../src/command/reply.ts';
 import { parseConfig } from '../../src/config.ts';
 import { BUILTIN_CATALOG } from '../../src/fit/catalog/index.ts';
 import { createLogger } from '../../src/log.ts';
 import { type Pipeline, startPipeline } from '../../src/pipeline.ts';
 import { RedisLedger } from '../../src/spend/redis-ledger.ts';
 import { type FakeOpenAI, startFakeOpenAI } from '../fakes/openai-server.ts';
+import { askScout } from '../helpers.ts';
 import { deleteKeys } from '../redis-helpers.ts';
 
 /**
@@ -46,25 +46,8 @@ afterAll(async () => {
   redis?.disconnect();
 });
 
-function ask(id: string): Promise<Reply> {
-  return new Promise((resolve, reject) => {
-    pipeline.ask
-      ?.submit(
-        {
-          team: 'down-team',
-          platform: 'console',
-          interactionId: id,
-          userId: 'u1',
-          userName: 'u1',
-          prompt: 'what is 2+2',
-          target: 'scout',
-          routeReason: 'drill',
-        },
-        async (reply) => resolve(reply),
-      )
-      .catch(reject);
-  });
-}
+/** One Scout /ask of the drill's team. */
+const ask = (id: string) => askScout(pipeline, 'down-team', id, 'what is 2+2');
 
 describe('drill: the model server down for a while', () => {
   it('GIVEN an outage shorter than the retry budget THEN the answer comes once, charged once', async () => {

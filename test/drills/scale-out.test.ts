@@ -8,6 +8,7 @@ import { createLogger } from '../../src/log.ts';
 import { type Pipeline, startPipeline } from '../../src/pipeline.ts';
 import { RedisLedger } from '../../src/spend/redis-ledger.ts';
 import { type FakeOpenAI, startFakeOpenAI } from '../fakes/openai-server.ts';
+import { askScout } from '../helpers.ts';
 import { deleteKeys } from '../redis-helpers.ts';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -72,25 +73,7 @@ describe('scale-out: two Scout worker processes on one queue', () => {
   it('GIVEN two worker processes THEN both take jobs, none is processed twice, and every key carries the hash-tag prefix', async () => {
     const replies: Promise<Reply>[] = [];
     for (let i = 0; i < ASKS; i++) {
-      replies.push(
-        new Promise<Reply>((resolve, reject) => {
-          bot.ask
-            ?.submit(
-              {
-                team: 'scale-team',
-                platform: 'console',
-                interactionId: `scale-${i}`,
-                userId: 'u1',
-                userName: 'u1',
-                prompt: `question ${i}`,
-                target: 'scout',
-                routeReason: 'scale-out test',
-              },
-              async (reply) => resolve(reply),
-            )
-            .catch(reject);
-        }),
-      );
+      replies.push(askScout(bot, 'scale-team', `scale-${i}`, `question ${i}`));
     }
     const answered = await Promise.all(replies);
     expect(answered.every((r) => r.tone === 'info')).toBe(true);

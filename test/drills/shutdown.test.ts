@@ -1,13 +1,13 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Reply } from '../../src/command/reply.ts';
 import { parseConfig } from '../../src/config.ts';
 import { BUILTIN_CATALOG } from '../../src/fit/catalog/index.ts';
 import { createLogger } from '../../src/log.ts';
 import { type Pipeline, startPipeline } from '../../src/pipeline.ts';
 import { RedisLedger } from '../../src/spend/redis-ledger.ts';
 import { type FakeOpenAI, startFakeOpenAI } from '../fakes/openai-server.ts';
+import { askScout } from '../helpers.ts';
 import { deleteKeys, until } from '../redis-helpers.ts';
 
 /** Drill: a worker process told to stop (SIGTERM) while it is answering. */
@@ -55,25 +55,8 @@ function worker(env: Record<string, string> = {}): {
 /** Every worker process started, so that none outlives the file (a live one would write keys after the clean-up). */
 const workers: { child: ChildProcess; exited: Promise<number | null> }[] = [];
 
-function ask(id: string): Promise<Reply> {
-  return new Promise((resolve, reject) => {
-    bot.ask
-      ?.submit(
-        {
-          team: 'stop-team',
-          platform: 'console',
-          interactionId: id,
-          userId: 'u1',
-          userName: 'u1',
-          prompt: 'a question',
-          target: 'scout',
-          routeReason: 'drill',
-        },
-        async (reply) => resolve(reply),
-      )
-      .catch(reject);
-  });
-}
+/** One Scout /ask of the drill's team. */
+const ask = (id: string) => askScout(bot, 'stop-team', id, 'a question');
 
 const chats = () => model.requests.filter((r) => r.path.endsWith('/chat/completions')).length;
 
