@@ -126,15 +126,6 @@ export function assertTimeZone(timeZone: string): void {
   }
 }
 
-/** Whether instant `ms` falls in a window (start inclusive, end exclusive), in `timeZone`. */
-export function inWindow(ms: number, windows: readonly ScheduleWindow[], timeZone: string): boolean {
-  if (windows.length === 0) return false;
-  const t = localTime(ms, timeZone);
-  return windows.some(
-    (w) => w.days.includes(t.weekday) && t.minuteOfDay >= w.startMinute && t.minuteOfDay < w.endMinute,
-  );
-}
-
 /**
  * The windows as absolute intervals [startMs, endMs) overlapping [fromMs, toMs),
  * sorted by start; overlapping or touching windows are merged.
@@ -167,14 +158,4 @@ export function windowIntervals(
     else merged.push([start, end]);
   }
   return merged.filter(([start, end]) => end > fromMs && start < toMs);
-}
-
-/** The first window opening strictly after `ms` (within 8 days); undefined when there is none. */
-export function nextWindowStart(ms: number, windows: readonly ScheduleWindow[], timeZone: string): number | undefined {
-  return windowIntervals(ms, ms + 8 * DAY_MS, windows, timeZone).find(([start]) => start > ms)?.[0];
-}
-
-/** The end of the window holding `ms`, else of the next one (merged with any touching it); undefined when none. */
-export function nextWindowEnd(ms: number, windows: readonly ScheduleWindow[], timeZone: string): number | undefined {
-  return windowIntervals(ms, ms + 8 * DAY_MS, windows, timeZone).find(([, end]) => end > ms)?.[1];
 }

@@ -1,22 +1,35 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { UserError } from '../../src/errors.ts';
+import type { ScheduleWindow } from '../../src/runpod/policy.ts';
 import {
   assertTimeZone,
   formatWindows,
-  inWindow,
   localDayNumber,
   localDayStartMs,
   localTime,
   localToEpochMs,
-  nextWindowEnd,
-  nextWindowStart,
   parseWindows,
   windowIntervals,
 } from '../../src/runpod/schedule.ts';
 
 const at = (iso: string) => Date.parse(iso);
 const iso = (ms: number | undefined) => (ms === undefined ? undefined : new Date(ms).toISOString());
+const DAY = 86_400_000;
+
+/** Whether `ms` falls in a window (start inclusive, end exclusive): read through the local clock. */
+function inWindow(ms: number, windows: readonly ScheduleWindow[], timeZone: string): boolean {
+  const t = localTime(ms, timeZone);
+  return windows.some(
+    (w) => w.days.includes(t.weekday) && t.minuteOfDay >= w.startMinute && t.minuteOfDay < w.endMinute,
+  );
+}
+/** The first opening after `ms` among the week's intervals. */
+const nextWindowStart = (ms: number, windows: readonly ScheduleWindow[], timeZone: string) =>
+  windowIntervals(ms, ms + 8 * DAY, windows, timeZone).find(([start]) => start > ms)?.[0];
+/** The end of the interval holding `ms`, else of the next one. */
+const nextWindowEnd = (ms: number, windows: readonly ScheduleWindow[], timeZone: string) =>
+  windowIntervals(ms, ms + 8 * DAY, windows, timeZone).find(([, end]) => end > ms)?.[1];
 
 describe('parseWindows', () => {
   it.each([
