@@ -4,7 +4,7 @@
  * DST change is 167 or 169 hours long.
  */
 
-import { DAY_MS, HOUR_MS, localDayNumber, localDayStartMs } from '../time/zone.ts';
+import { DAY_MS, localDayNumber, localDayStartMs } from '../time/zone.ts';
 
 export { isTimeZone } from '../time/zone.ts';
 
@@ -99,9 +99,4 @@ export function localDayKey(ms: number, timeZone: string = UTC): string {
 export function weekDayKeys(week: WeekRange): string[] {
   const monday = parseIsoWeek(week.label)?.startMs ?? week.startMs;
   return Array.from({ length: 7 }, (_, i) => dayKey(monday + i * DAY_MS));
-}
-
-/** A week's length in hours: 168, or 167/169 across a DST change. */
-export function weekHours(week: WeekRange): number {
-  return (week.endMs - week.startMs) / HOUR_MS;
 }

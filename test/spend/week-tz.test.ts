@@ -8,8 +8,10 @@ import {
   parseIsoWeek,
   parseIsoWeekIn,
   weekDayKeys,
-  weekHours,
 } from '../../src/spend/week.ts';
+
+/** A week's length in hours: 168, or 167/169 across a DST change. */
+const weekHours = (week: { startMs: number; endMs: number }) => (week.endMs - week.startMs) / 3_600_000;
 
 const at = (iso: string) => Date.parse(iso);
 
